@@ -1,0 +1,239 @@
+"""Clean: find each article's title, drop page furniture, split the rest into sentences that
+keep the line numbers of the original file.
+
+Boilerplate is recognised by general rules (comment forms, calls to follow or subscribe,
+navigation, credits, copyright and syndication notes, reading-time stamps, photo captions)
+and by lines that repeat across several files of one outlet. Sentence splitting is pysbd's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+
+from briefing.records import Article, Sentence
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "comment form",
+        re.compile(
+            r"^(leave a (reply|comment)|post comment|submit comment|cancel reply)\b"
+            r"|your email address will not be published|required fields are marked"
+            r"|^(name|email|website|comment)\s*\*?$",
+            re.I,
+        ),
+    ),
+    (
+        "call to follow or subscribe",
+        re.compile(
+            r"\b(join|follow|subscribe|sign up|like us|download)\b.{0,60}"
+            r"\b(telegram|whatsapp|twitter|facebook|instagram|youtube|tiktok|channel|newsletter|"
+            r"us on|our app|podcast)\b",
+            re.I,
+        ),
+    ),
+    (
+        "navigation",
+        re.compile(
+            r"^(latest|related|trending|top|more|recommended|popular|breaking|editor'?s picks?)"
+            r"( news| stories| articles| posts| reads| headlines| videos)?\s*:?$"
+            r"|^(read|see) (more|next|also)\b|^(advertisement|sponsored( content)?|skip to content)$"
+            r"|^share (this|on)\b|\bclick here\b|^(previous|next) (post|article)\b"
+            r"|^tags?:|^filed under\b",
+            re.I,
+        ),
+    ),
+    (
+        "credit line",
+        re.compile(
+            r"^(thanks to the )?courtesy( of)?\b|^(additional )?reporting by\b"
+            r"|^(editing|edited|writing|compiled) by\b|^(photo|image|picture|video)s?( credit)?:"
+            r"|\((reporting|editing) by\b",
+            re.I,
+        ),
+    ),
+    (
+        "photo caption",
+        re.compile(
+            r"getty images|\bafp\s*/|/\s*afp\b|\bap photo\b|shutterstock|\breuters\s*/|/tns\)", re.I
+        ),
+    ),
+    (
+        "copyright or syndication",
+        re.compile(
+            r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|\bdistributed by\b"
+            r"|\bcontent agency\b|\bsyndicat(ed|ion)\b"
+            r"|this (article|story) (was |first )?(originally )?(appeared|published)",
+            re.I,
+        ),
+    ),
+]
+# "0 3 min 2 yrs", "5 min read", "2 hours ago": stamps of a page template, not sentences.
+_STAMP = re.compile(
+    r"^[\d\s|·•:/-]*(\d+\s*(min|mins|minutes?|hrs?|hours?|days?|wks?|weeks?|yrs?|years?)"
+    r"(\s*(read|ago))?[\s|·•]*)+$",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]…]\s*$")
+_WORD = re.compile(r"\w+", re.U)
+_MD_PREFIX = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
+
+MAX_TITLE_WORDS = 30
+MAX_SHORT_LINE_WORDS = 20
+REPEAT_MIN_FILES = 3
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def boilerplate_reason(line: str) -> str | None:
+    """Why a line is page furniture rather than article text, or None if it is text."""
+    text = line.strip()
+    if not text:
+        return None
+    for reason, pattern in _RULES:
+        if pattern.search(text):
+            return reason
+    if _STAMP.match(text):
+        return "page stamp"
+    return None
+
+
+def _normal(line: str) -> str:
+    return " ".join(words(line.lower()))
+
+
+def repeated_lines(articles: Iterable[Article]) -> dict[str, set[str]]:
+    """Per outlet, the short lines that occur in REPEAT_MIN_FILES or more of its files."""
+    files_with: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for article in articles:
+        outlet = article.outlet or ""
+        for line in article.lines:
+            norm = _normal(line)
+            if norm and len(norm.split()) <= MAX_SHORT_LINE_WORDS:
+                files_with[(outlet, norm)].add(article.id)
+    repeated: dict[str, set[str]] = defaultdict(set)
+    for (outlet, norm), ids in files_with.items():
+        if len(ids) >= REPEAT_MIN_FILES:
+            repeated[outlet].add(norm)
+    return repeated
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_paragraph(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of one paragraph."""
+    spans = []
+    cursor = 0
+    for piece in _segmenter().segment(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        start = text.find(piece, cursor)
+        if start < 0:  # pysbd changed the text; fall back to the rest of the paragraph
+            start = cursor
+            piece = text[cursor:].strip()
+            if not piece:
+                break
+            start = text.find(piece, cursor)
+        spans.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    return spans
+
+
+def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[int]]:
+    """Runs of consecutive kept, non-empty lines (1-based line numbers)."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or number in dropped:
+            if current:
+                runs.append(current)
+                current = []
+            continue
+        current.append(number)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def clean_article(article: Article, repeated: set[str] = frozenset()) -> Article:
+    dropped = dict(article.boilerplate)
+    is_markdown = article.path.lower().endswith(".md")
+    for number, line in enumerate(article.lines, start=1):
+        if number in dropped:
+            continue
+        reason = boilerplate_reason(line)
+        if reason is None and repeated and _normal(line) in repeated:
+            reason = "repeated across files of this outlet"
+        if reason:
+            dropped[number] = reason
+
+    title, title_line = article.title, article.title_line
+    first_text = next(
+        (n for n, line in enumerate(article.lines, 1) if line.strip() and n not in dropped), None
+    )
+    if not title and first_text is not None:
+        candidate = _MD_PREFIX.sub("", article.lines[first_text - 1]).strip()
+        if len(words(candidate)) <= MAX_TITLE_WORDS:
+            title, title_line = candidate, first_text
+    if title_line is not None:
+        dropped.setdefault(title_line, "title")
+
+    # A short line standing alone with no sentence ending is a heading, a menu item or a
+    # related headline; a short line inside a paragraph is part of a wrapped sentence.
+    def blank(number: int) -> bool:
+        return not (1 <= number <= len(article.lines)) or not article.lines[number - 1].strip()
+
+    for number, line in enumerate(article.lines, start=1):
+        text = line.strip()
+        if not text or number in dropped:
+            continue
+        if is_markdown and text.startswith("#"):
+            dropped[number] = "heading"
+        elif (
+            blank(number - 1)
+            and blank(number + 1)
+            and not _SENTENCE_END.search(text)
+            and len(words(text)) <= MAX_SHORT_LINE_WORDS
+        ):
+            dropped[number] = "heading or link text, not a sentence"
+
+    sentences: list[Sentence] = []
+    for run in _paragraphs(article.lines, dropped):
+        text = ""
+        starts: list[tuple[int, int]] = []  # (char offset, line number)
+        for number in run:
+            line = article.lines[number - 1].strip()
+            if is_markdown:
+                line = _MD_PREFIX.sub("", line)
+            if text:
+                text += " "
+            starts.append((len(text), number))
+            text += line
+        for start, end in split_paragraph(text):
+            sentence_text = text[start:end]
+            if boilerplate_reason(sentence_text):
+                continue
+            first = max(n for off, n in starts if off <= start)
+            last = max(n for off, n in starts if off < end)
+            sentences.append(
+                Sentence(article.id, article.path, len(sentences), sentence_text, first, last)
+            )
+    return dataclasses.replace(
+        article, title=title, title_line=title_line, sentences=tuple(sentences), boilerplate=dropped
+    )
+
+
+def clean(articles: list[Article]) -> list[Article]:
+    repeated = repeated_lines(articles)
+    return [clean_article(a, repeated.get(a.outlet or "", set())) for a in articles]

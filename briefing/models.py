@@ -1,0 +1,207 @@
+"""Loading the summarisation model and the embedder through transformers.
+
+torch and transformers are imported inside the functions that need them so that
+`briefing --help` stays instant. Loading never runs remote code and never unpickles weights:
+GGUF is dequantized by transformers, everything else must be safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from briefing.config import Profile
+from briefing.errors import ModelNotReady
+from briefing.weights import cache_root, pull, weights_dir
+
+log = logging.getLogger(__name__)
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, messages: list[dict[str, str]]) -> str: ...
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Rows of unit length, one per text."""
+        ...
+
+
+def ensure_weights(
+    name: str, profile: Profile, say: Callable[[str], None], allow_pull: bool = True
+) -> Path:
+    ready = weights_dir(name, profile)
+    if ready is not None:
+        return ready
+    if not allow_pull:
+        raise ModelNotReady(
+            f"model profile {name!r} is not on this machine; run `briefing models pull {name}`"
+        )
+    say(f"model profile {name!r} is not on this machine yet: fetching it")
+    return pull(name, profile, say=say)
+
+
+def _quiet_transformers() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str], None]) -> Path:
+    """A safetensors copy of a GGUF model, made once: dequantizing takes ~20 s, loading this ~1 s.
+
+    transformers will not save_pretrained a model loaded from GGUF, but its state_dict saved as
+    safetensors beside the config and tokenizer loads as an ordinary checkpoint.
+    """
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = folder / gguf_file
+    if not gguf.is_file():
+        raise ModelNotReady(
+            f"profile {name!r}: {gguf} is missing; run `briefing models pull {name}`"
+        )
+    stamp = {
+        "gguf": str(gguf.resolve()),
+        "size": gguf.stat().st_size,
+        "mtime": gguf.stat().st_mtime,
+    }
+    out = cache_root() / "converted" / name
+    marker = out / "source.json"
+    if marker.is_file():
+        try:
+            if json.loads(marker.read_text()) == stamp:
+                return out
+        except ValueError:
+            pass
+    say(f"converting {gguf.name} to a cached safetensors copy (once; later runs load faster)")
+    _quiet_transformers()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{name}-"))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=gguf_file, dtype=torch.float32
+        )
+        save_model(model, str(tmp / "model.safetensors"))
+        model.config.save_pretrained(tmp)
+        model.generation_config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "source.json").write_text(json.dumps(stamp))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+class TransformersGenerator:
+    """A causal LM with a chat template, greedy decoding (the same evidence gives the same text)."""
+
+    def __init__(self, name: str, folder: Path, profile: Profile):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        _quiet_transformers()
+        settings = profile.generation
+        if settings.threads:
+            torch.set_num_threads(settings.threads)
+        self.name = name
+        self.settings = settings
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        # float32: on CPUs without native bf16, float32 prefill is several times faster.
+        self.model = AutoModelForCausalLM.from_pretrained(
+            folder, dtype=torch.float32, use_safetensors=True, trust_remote_code=False
+        )
+        self.model.eval()
+        if self.tokenizer.chat_template is None:
+            raise ModelNotReady(f"profile {name!r}: the tokenizer has no chat template")
+
+    def generate(self, messages: list[dict[str, str]]) -> str:
+        import torch
+
+        inputs = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                max_new_tokens=self.settings.max_new_tokens,
+                do_sample=False,
+                repetition_penalty=self.settings.repetition_penalty,
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+        new_tokens = output[0][inputs["input_ids"].shape[1] :]
+        return self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+
+
+class TransformersEmbedder:
+    """Sentence embeddings: mean of the last hidden states over real tokens, unit length."""
+
+    def __init__(self, name: str, folder: Path, profile: Profile, batch_size: int = 32):
+        from transformers import AutoModel, AutoTokenizer
+
+        _quiet_transformers()
+        self.name = name
+        self.max_length = profile.max_length
+        self.batch_size = batch_size
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.model = AutoModel.from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=False
+        )
+        self.model.eval()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        dim = self.model.config.hidden_size
+        if not texts:
+            return np.zeros((0, dim), dtype=np.float32)
+        rows = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), self.batch_size):
+                batch = self.tokenizer(
+                    list(texts[start : start + self.batch_size]),
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                rows.append(pooled.numpy())
+        return np.concatenate(rows).astype(np.float32)
+
+
+def load_generator(
+    name: str, profile: Profile, say: Callable[[str], None] = log.info, allow_pull: bool = True
+) -> TransformersGenerator:
+    folder = ensure_weights(name, profile, say, allow_pull)
+    if profile.gguf_file:
+        folder = converted_gguf(name, folder, profile.gguf_file, say)
+    return TransformersGenerator(name, folder, profile)
+
+
+def load_embedder(
+    name: str, profile: Profile, say: Callable[[str], None] = log.info, allow_pull: bool = True
+) -> TransformersEmbedder:
+    folder = ensure_weights(name, profile, say, allow_pull)
+    return TransformersEmbedder(name, folder, profile)

@@ -1,0 +1,149 @@
+"""The pipeline: the one place that knows the order of the stages.
+
+files -> ingest -> clean -> embed/cluster -> select -> generate -> cite/verify -> render -> write
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefing.clean import clean
+from briefing.cluster import cluster
+from briefing.config import Config, PromptTemplate, load_config, load_prompt
+from briefing.embed import embed_articles
+from briefing.generate import generate
+from briefing.ingest import ingest
+from briefing.models import Embedder, Generator, load_embedder, load_generator
+from briefing.records import Article, Briefing, Rejection, SkippedInput, Summary
+from briefing.render import render_html, render_json, render_markdown
+from briefing.select import select
+from briefing.store import write_all
+from briefing.verify import verify
+
+log = logging.getLogger(__name__)
+
+SUMMARY_PROMPT = "summarise"
+
+
+def prepare_articles(
+    input_dir: Path,
+) -> tuple[list[Article], list[SkippedInput]]:
+    """Ingest and clean; an article with no text left after cleaning is skipped with a reason."""
+    articles, skipped = ingest(input_dir)
+    usable = []
+    for article in clean(articles):
+        if article.sentences:
+            usable.append(article)
+        else:
+            reason = "no article text left after removing boilerplate and headings"
+            skipped.append(SkippedInput(article.path, reason))
+            log.warning("skipped %s: %s", article.path, reason)
+    skipped.sort(key=lambda s: s.path)
+    return usable, skipped
+
+
+def build_briefing(
+    input_dir: Path,
+    date: dt.date,
+    config: Config,
+    prompt: PromptTemplate,
+    generator: Generator,
+    embedder: Embedder,
+) -> Briefing:
+    started = time.monotonic()
+    articles, skipped = prepare_articles(input_dir)
+    log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
+    settings = config.pipeline
+    vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
+    stories = cluster(articles, vectors, settings.cluster)
+    log.info("grouped %d article(s) into %d story(ies)", len(articles), len(stories))
+    summaries: list[Summary] = []
+    for number, story in enumerate(stories, start=1):
+        evidence = select(story, vectors, settings.select)
+        log.info(
+            "story %d/%d: %d article(s), %d evidence sentence(s); generating",
+            number,
+            len(stories),
+            len(story.articles),
+            len(evidence.sentences),
+        )
+        n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
+        failure = None
+        try:
+            draft = generate(story, evidence, prompt, generator, n_sentences)
+        except Exception as exc:  # a model failure on one story must not lose the others
+            log.error("story %d: the model failed (%s); quoting the sources instead", number, exc)
+            draft, failure = None, f"the model failed: {exc}"
+        summary = verify(draft, story, evidence, vectors, embedder, settings.verify)
+        if failure:
+            summary = dataclasses.replace(
+                summary, rejected=(Rejection("", failure), *summary.rejected)
+            )
+        kept = sum(s.kind == "generated" for s in summary.sentences)
+        log.info(
+            "story %d/%d: kept %d generated sentence(s), rejected %d",
+            number,
+            len(stories),
+            kept,
+            len(summary.rejected),
+        )
+        summaries.append(summary)
+    log.info("briefing built in %.1f s", time.monotonic() - started)
+    return Briefing(
+        date=date,
+        summaries=tuple(summaries),
+        skipped=tuple(skipped),
+        article_count=len(articles),
+        generator=generator.name,
+        embedder=embedder.name,
+        input_dir=str(input_dir),
+    )
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    input_dir: Path
+    out_dir: Path
+    date: dt.date
+    config_path: Path | None = None
+    generator: str | None = None
+    embedder: str | None = None
+    html: bool = False
+    allow_pull: bool = True
+
+
+def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
+    stem = date.isoformat()
+    paths = {"markdown": out_dir / f"{stem}.md", "json": out_dir / f"{stem}.json"}
+    if html:
+        paths["html"] = out_dir / f"{stem}.html"
+    return paths
+
+
+def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str, Path]:
+    """Everything `briefing run` does; returns the paths written."""
+    config, config_path = load_config(options.config_path)
+    generator_name = options.generator or config.default_generator
+    embedder_name = options.embedder or config.default_embedder
+    generator_profile = config.profile(generator_name, "causal-lm")
+    embedder_profile = config.profile(embedder_name, "embedder")
+    prompt = load_prompt(config_path, SUMMARY_PROMPT).require("evidence")
+    if not options.input_dir.is_dir():  # fail before spending time on loading models
+        ingest(options.input_dir)
+    embedder = load_embedder(embedder_name, embedder_profile, say, options.allow_pull)
+    generator = load_generator(generator_name, generator_profile, say, options.allow_pull)
+    briefing = build_briefing(options.input_dir, options.date, config, prompt, generator, embedder)
+    paths = output_paths(options.out_dir, options.date, options.html)
+    markdown_text = render_markdown(briefing)
+    files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}
+    if options.html:
+        files[paths["html"]] = render_html(markdown_text, f"Briefing for {options.date}")
+    # JSON first: the Markdown, which people and scripts look for, lands last.
+    write_all(dict(sorted(files.items(), key=lambda item: item[0].suffix == ".md")))
+    return paths

@@ -1,0 +1,504 @@
+"""Cite and verify: every sentence of a draft gets citations to the evidence that supports it,
+or never reaches the page.
+
+For each generated sentence the verifier picks the evidence sentences that cover it best
+(meaning by embedding cosine, content words by overlap), keeps only citations that add
+coverage, and then applies hard checks against the union of the cited lines: every number
+and every proper name of the sentence must occur there. A sentence that fails is dropped and
+recorded with the reason; if nothing survives, the story quotes its most central evidence
+verbatim, cited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from briefing.clean import split_paragraph
+from briefing.config import VerifySettings
+from briefing.embed import ArticleVectors, unit
+from briefing.models import Embedder
+from briefing.records import (
+    Article,
+    Citation,
+    CitedSentence,
+    Draft,
+    Evidence,
+    Rejection,
+    Sentence,
+    Story,
+    Summary,
+)
+
+_TOKEN = re.compile(r"[\w'’.-]*\w", re.U)
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.:])(\d+))?\s*(a\.?m\.?|p\.?m\.?)?(?![\w])", re.I
+)
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+    "pair": 2,
+    "twice": 2,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+# Words that start sentences or are capitalised for other reasons than being a name.
+_NOT_NAMES = {
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "it",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "but",
+    "and",
+    "or",
+    "this",
+    "that",
+    "these",
+    "those",
+    "his",
+    "her",
+    "its",
+    "their",
+    "our",
+    "as",
+    "after",
+    "before",
+    "while",
+    "when",
+    "if",
+    "for",
+    "from",
+    "with",
+    "by",
+    "of",
+    "to",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "meanwhile",
+    "however",
+    "also",
+    "there",
+    "here",
+    "what",
+    "who",
+    "why",
+    "how",
+    "last",
+    "next",
+    "earlier",
+    "later",
+    "since",
+    "some",
+    "many",
+    "more",
+    "most",
+    "other",
+    "both",
+    "according",
+    "officials",
+    "police",
+    "authorities",
+    "residents",
+    "during",
+    "despite",
+    "until",
+    "under",
+    "over",
+    "about",
+    "all",
+    "no",
+    "not",
+    "so",
+    "then",
+    "now",
+    "today",
+    "yesterday",
+    "tomorrow",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "headline",
+    "summary",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+}
+_ALIAS_GROUPS = [
+    ("us", "usa", "united states", "america", "united states of america"),
+    ("uk", "united kingdom", "britain", "great britain"),
+    ("un", "united nations"),
+    ("eu", "european union"),
+]
+_ALIASES = {name: group for group in _ALIAS_GROUPS for name in group}
+# Suffixes stripped to compare content words ("fired"/"fires"/"firing"). A real stemmer
+# (Porter) would need NLTK and its data files; this light one only has to match word forms.
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
+
+
+_STOP = _stopwords()
+
+
+def stem(word: str) -> str:
+    word = word.lower().strip("'’.-")
+    for suffix in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    return {
+        stem(t)
+        for t in _TOKEN.findall(text)
+        if t.lower() not in _STOP and not t[0].isdigit() and len(t) > 1
+    }
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2."""
+    found: set[str] = set()
+    for match in _NUMBER.finditer(text):
+        whole, sep, frac, meridiem = match.groups()
+        whole = whole.replace(",", "")
+        if meridiem or sep == ":":
+            found.add(f"{int(whole)}:{frac or '00'}")
+        elif frac is not None:
+            found.add(f"{whole}.{frac}")
+        else:
+            found.add(str(int(whole)))
+    for match in _NUMBER_WORD.finditer(text):
+        found.add(str(_NUMBER_WORDS[match.group(1).lower()]))
+    return found
+
+
+def _bare(token: str) -> str:
+    return token.replace(".", "").replace("’", "'").removesuffix("'s").lower()
+
+
+def names(text: str) -> set[str]:
+    """Proper names: runs of capitalised tokens, without sentence-starting function words."""
+    result: set[str] = set()
+    run: list[str] = []
+    for token in [*_TOKEN.findall(text), ""]:
+        bare = _bare(token) if token else ""
+        if token and token[0].isupper() and bare not in _NOT_NAMES and bare not in _NUMBER_WORDS:
+            run.append(bare)
+            continue
+        if run:
+            result.add(" ".join(run))
+            run = []
+    return {name for name in result if len(name) > 1}
+
+
+def _words_of(text: str) -> set[str]:
+    return {_bare(t) for t in _TOKEN.findall(text)}
+
+
+# "Japanese" is supported by "Japan", "Korean" by "Korea"; nothing else may differ, so that
+# "Harlow Athletics" is not supported by "Harlow Athletic".
+_DEMONYM_ENDINGS = ("ese", "ian", "an", "n", "i", "ish")
+
+
+def _word_found(word: str, source_words: set[str]) -> bool:
+    if word in source_words:
+        return True
+    return any(
+        word.startswith(w) and word[len(w) :] in _DEMONYM_ENDINGS
+        for w in source_words
+        if len(w) >= 4
+    )
+
+
+def name_found(name: str, source_words: set[str], source_text: str) -> bool:
+    lowered = " ".join(_bare(t) for t in _TOKEN.findall(source_text))
+    if f" {name} " in f" {lowered} ":
+        return True
+    aliases = _ALIASES.get(name, ())
+    if any(f" {_bare(alias)} " in f" {lowered} " for alias in aliases):
+        return True
+    # A name written in part or in another order ("Kim", "Suga Yoshihide") is found when
+    # each of its words is.
+    return all(_word_found(word, source_words) for word in name.split())
+
+
+def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
+    """What in the sentence the cited text does not contain: numbers first, then names."""
+    problems = []
+    missing_numbers = numbers(sentence) - numbers(cited_text)
+    if missing_numbers:
+        problems.append(f"number(s) {', '.join(sorted(missing_numbers))} not in the cited lines")
+    source_words = _words_of(cited_text)
+    missing_names = sorted(
+        n for n in names(sentence) if not name_found(n, source_words, cited_text)
+    )
+    if missing_names:
+        problems.append(f"name(s) {', '.join(missing_names)} not in the cited lines")
+    return problems
+
+
+@dataclass(frozen=True)
+class Support:
+    score: float
+    similarity: float  # best embedding cosine between the sentence and a cited sentence
+    coverage: float  # share of the sentence's content words found in the cited sentences
+    cited: tuple[Sentence, ...]
+    problems: tuple[str, ...]
+
+    def failure(self, settings: VerifySettings, headline: bool = False) -> str | None:
+        """Why this support is not enough, or None when the sentence may be printed."""
+        min_similarity = settings.headline_min_similarity if headline else settings.min_similarity
+        if self.problems:
+            return "; ".join(self.problems)
+        if self.coverage < settings.min_coverage:
+            return (
+                f"only {self.coverage:.0%} of its content words are in the cited lines "
+                f"(needs {settings.min_coverage:.0%})"
+            )
+        if self.similarity < min_similarity:
+            return f"meaning too far from the cited lines (cosine {self.similarity:.2f})"
+        return None
+
+
+def _coverage(target: set[str], pool: Sequence[Sentence], words_of: dict[int, set[str]]) -> float:
+    if not target:
+        return 1.0
+    covered = set().union(*(words_of[id(s)] for s in pool)) if pool else set()
+    return len(target & covered) / len(target)
+
+
+def find_support(
+    text: str,
+    vector: np.ndarray,
+    pool: Sequence[Sentence],
+    pool_vectors: np.ndarray,
+    settings: VerifySettings,
+) -> Support:
+    """The evidence that best supports `text`, its score, and what the hard checks found."""
+    if not pool:
+        return Support(0.0, 0.0, 0.0, (), ("no evidence to cite",))
+    target = content_words(text)
+    words_of = {id(s): content_words(s.text) for s in pool}
+    semantic = pool_vectors @ vector
+    lexical = np.array([_coverage(target, [s], words_of) for s in pool])
+    ranked = np.argsort(-(0.5 * semantic + 0.5 * lexical))
+    cited = [pool[int(ranked[0])]]
+    # Add citations while they cover more of the sentence's words, numbers or names.
+    for index in ranked[1:]:
+        if len(cited) >= settings.max_citations:
+            break
+        candidate = pool[int(index)]
+        before = (
+            _coverage(target, cited, words_of),
+            len(hard_check_problems(text, " ".join(s.text for s in cited))),
+        )
+        after_cited = [*cited, candidate]
+        after = (
+            _coverage(target, after_cited, words_of),
+            len(hard_check_problems(text, " ".join(s.text for s in after_cited))),
+        )
+        if after[0] > before[0] + 0.05 or after[1] < before[1]:
+            cited = after_cited
+    # Drop citations that add nothing once the others are there.
+    for sentence in list(cited):
+        rest = [s for s in cited if s is not sentence]
+        if not rest:
+            break
+        joined_rest = " ".join(s.text for s in rest)
+        joined_all = " ".join(s.text for s in cited)
+        if _coverage(target, rest, words_of) >= _coverage(target, cited, words_of) and len(
+            hard_check_problems(text, joined_rest)
+        ) <= len(hard_check_problems(text, joined_all)):
+            cited = rest
+    best_semantic = float(max(semantic[pool.index(s)] for s in cited))
+    coverage = _coverage(target, cited, words_of)
+    problems = hard_check_problems(text, " ".join(s.text for s in cited))
+    return Support(
+        round(0.5 * best_semantic + 0.5 * coverage, 3),
+        round(best_semantic, 3),
+        round(coverage, 3),
+        tuple(sorted(cited, key=_reading_order)),
+        tuple(problems),
+    )
+
+
+def _reading_order(sentence: Sentence) -> tuple[str, int]:
+    return sentence.path, sentence.start_line
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in split_paragraph(" ".join(text.split()))] if text.strip() else []
+
+
+def _quote(sentence: Sentence) -> CitedSentence:
+    return CitedSentence(sentence.text, (Citation.of(sentence),), "quote", 1.0)
+
+
+def central_evidence(evidence: Evidence, vectors: ArticleVectors, count: int) -> list[Sentence]:
+    """The `count` evidence sentences closest to the evidence centroid, in reading order."""
+    if not evidence.sentences:
+        return []
+    matrix = np.stack([vectors.of(s) for s in evidence.sentences])
+    order = np.argsort(-(matrix @ unit(matrix.mean(axis=0))))
+    best = [evidence.sentences[int(i)] for i in order[:count]]
+    return sorted(best, key=lambda s: evidence.sentences.index(s))
+
+
+def verify_headline(
+    headline: str,
+    story: Story,
+    evidence: Evidence,
+    vector: np.ndarray | None,
+    vectors: ArticleVectors,
+    settings: VerifySettings,
+) -> tuple[CitedSentence, Rejection | None]:
+    """The draft's headline if the evidence or a source title supports it, else the most
+    central article title."""
+    titles = [a.title_sentence for a in story.articles if a.title_sentence is not None]
+    pool = [*titles, *evidence.sentences]
+    if headline and vector is not None and pool:
+        support = find_support(
+            headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
+        )
+        reason = support.failure(settings, headline=True)
+        if reason is None:
+            citations = tuple(Citation.of(s) for s in support.cited)
+            return CitedSentence(headline, citations, "generated", support.score), None
+    else:
+        reason = "the model wrote no headline"
+    fallback = _best_title(story, vectors)
+    if fallback is not None:
+        replacement = CitedSentence(fallback.text, (Citation.of(fallback),), "title", 1.0)
+    else:
+        lead = central_evidence(evidence, vectors, 1)[0]
+        replacement = CitedSentence(short_quote(lead.text), (Citation.of(lead),), "quote", 1.0)
+    return replacement, Rejection(headline, f"headline: {reason}", replacement.text)
+
+
+def short_quote(text: str, max_words: int = 16) -> str:
+    """The opening of a sentence, cut at a clause boundary, for use as a headline."""
+    tokens = text.split()
+    if len(tokens) <= max_words:
+        return text
+    opening = " ".join(tokens[:max_words])
+    cut = max(opening.rfind(","), opening.rfind(";"), opening.rfind(" – "), opening.rfind(" — "))
+    if cut > len(opening) // 2:
+        opening = opening[:cut]
+    return opening.rstrip(" ,;:–—") + "…"
+
+
+def _best_title(story: Story, vectors: ArticleVectors) -> Sentence | None:
+    titled = [a for a in story.articles if a.title_sentence is not None]
+    if not titled:
+        return None
+    if len(titled) == 1:
+        return titled[0].title_sentence
+
+    def centrality(article: Article) -> float:
+        own = [vectors.of(s) for s in article.sentences] or [np.zeros(1)]
+        return float(
+            np.mean(own, axis=0)
+            @ np.mean([vectors.of(s) for a in story.articles for s in a.sentences], axis=0)
+        )
+
+    return max(titled, key=centrality).title_sentence
+
+
+def verify(
+    draft: Draft | None,
+    story: Story,
+    evidence: Evidence,
+    vectors: ArticleVectors,
+    embedder: Embedder,
+    settings: VerifySettings,
+) -> Summary:
+    pool = list(evidence.sentences)
+    pool_vectors = np.stack([vectors.of(s) for s in pool]) if pool else np.zeros((0, 1))
+    drafted = split_sentences(draft.summary) if draft else []
+    texts = [draft.headline] if draft and draft.headline else []
+    embedded = embedder.embed(texts + drafted) if (texts or drafted) else np.zeros((0, 1))
+    headline_vector = embedded[0] if texts else None
+    sentence_vectors = embedded[len(texts) :]
+
+    kept: list[CitedSentence] = []
+    # The headline counts as said: a summary sentence that repeats it adds nothing.
+    kept_vectors: list[np.ndarray] = [headline_vector] if headline_vector is not None else []
+    rejected: list[Rejection] = []
+    for text, vector in zip(drafted, sentence_vectors, strict=True):
+        if len(kept) >= settings.max_sentences:
+            rejected.append(Rejection(text, "over the summary's sentence limit"))
+            continue
+        if kept_vectors and max(float(vector @ v) for v in kept_vectors) > 0.92:
+            rejected.append(Rejection(text, "repeats an earlier sentence"))
+            continue
+        support = find_support(text, vector, pool, pool_vectors, settings)
+        failure = support.failure(settings)
+        if failure:
+            rejected.append(Rejection(text, failure))
+            continue
+        citations = tuple(Citation.of(s) for s in support.cited)
+        kept.append(CitedSentence(text, citations, "generated", support.score))
+        kept_vectors.append(vector)
+
+    if not kept:
+        kept = [_quote(s) for s in central_evidence(evidence, vectors, 2)]
+    headline, headline_rejection = verify_headline(
+        draft.headline if draft else "", story, evidence, headline_vector, vectors, settings
+    )
+    if headline_rejection:
+        rejected.insert(0, headline_rejection)
+    return Summary(story, headline, tuple(kept), tuple(rejected), draft)

@@ -1,0 +1,87 @@
+"""Shared fakes and fixtures.
+
+Unit tests use FakeEmbedder (hashed bag of words: texts sharing words get similar vectors, the
+same text always the same vector) and FakeGenerator (returns queued answers). End-to-end tests
+marked `e2e` run the real embedded models; their weights are pulled into the user's cache on
+first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples" / "articles"
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+class FakeEmbedder:
+    name = "fake-embedder"
+    dim = 256
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                digest = hashlib.md5(word.encode()).digest()
+                rows[i, digest[0] % self.dim] += 1.0
+            rows[i, 0] += 1e-3  # no zero rows
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+class FakeGenerator:
+    name = "fake-generator"
+
+    def __init__(self, *answers: str):
+        self.answers = deque(answers)
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def generate(self, messages: list[dict[str, str]]) -> str:
+        self.prompts.append(messages)
+        if not self.answers:
+            raise AssertionError("FakeGenerator ran out of answers")
+        return self.answers.popleft()
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(cache))
+    return cache
+
+
+def prepare(root: Path, files: dict[str, str | bytes], embedder=None):
+    """Ingest, clean and embed files written under `root`: (articles, vectors)."""
+    from briefing.embed import embed_articles
+    from briefing.pipeline import prepare_articles
+
+    write_files(root, files)
+    articles, _ = prepare_articles(root)
+    return articles, embed_articles(articles, embedder or FakeEmbedder())

@@ -1,0 +1,120 @@
+from conftest import write_files
+
+from briefing.clean import boilerplate_reason, clean, clean_article
+from briefing.ingest import ingest
+
+# Page furniture of the kinds found in real scraped articles, written for these tests.
+JUNK = [
+    "Join our brand new verified Harbour News Telegram channel and get updates first!",
+    "Leave a Reply",
+    "Your email address will not be published.",
+    "Required fields are marked *",
+    "Latest News",
+    "Thanks to the Courtesy of :",
+    "0 3 min 2 yrs",
+    "5 min read",
+    "© 2024 Example Media Group",
+    "Distributed by Example Content Agency, LLC.",
+    "Copyright 2025 The Gazette. All rights reserved.",
+    "Additional reporting by Sam Reed in Oslo",
+    "Follow us on Twitter for live updates.",
+    "Advertisement",
+    "Share this article",
+    "This story was originally published by the Daily Planet.",
+    "The mayor at the ceremony on May 2. (Jane Doe/AFP/Getty Images)",
+]
+TEXT = [
+    "The council voted 9 to 4 on Wednesday to build the line.",
+    "Mayor Tomas Reyne said work would start in 2028.",
+    "Residents said they would follow the debate closely.",
+    "The agency published its latest figures on Monday.",
+]
+
+
+def test_junk_lines_are_recognised():
+    for line in JUNK:
+        assert boilerplate_reason(line), line
+    for line in TEXT:
+        assert boilerplate_reason(line) is None, line
+
+
+def test_title_skips_junk_first_line_and_sentences_keep_line_numbers(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "a.txt": "\n".join(
+                [
+                    "Join our brand new Telegram channel for news!",  # 1
+                    "",  # 2
+                    "Council approves tram line",  # 3
+                    "",  # 4
+                    "The council voted 9 to 4 on Wednesday. The line",  # 5
+                    "will have 14 stops.",  # 6
+                    "",  # 7
+                    "Mayor Tomas Reyne said work would start in 2028.",  # 8
+                    "",  # 9
+                    "Leave a Reply",  # 10
+                ]
+            )
+            + "\n"
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert (article.title, article.title_line) == ("Council approves tram line", 3)
+    spans = [(s.text, s.start_line, s.end_line) for s in article.sentences]
+    assert spans == [
+        ("The council voted 9 to 4 on Wednesday.", 5, 5),
+        ("The line will have 14 stops.", 5, 6),
+        ("Mayor Tomas Reyne said work would start in 2028.", 8, 8),
+    ]
+    assert article.boilerplate[1] == "call to follow or subscribe"
+    assert article.boilerplate[10] == "comment form"
+
+
+def test_related_headlines_and_markdown_headings_are_not_sentences(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "a.md": "\n".join(
+                [
+                    "# Flood warning for the valley",
+                    "",
+                    "Officials say river may burst its banks",
+                    "",
+                    "## What we know",
+                    "",
+                    "The river rose by two metres overnight, officials said.",
+                ]
+            )
+            + "\n"
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert article.title == "Flood warning for the valley"
+    assert [s.text for s in article.sentences] == [
+        "The river rose by two metres overnight, officials said."
+    ]
+    assert article.sentences[0].start_line == 7
+
+
+def test_lines_repeated_across_an_outlets_files_are_dropped(tmp_path):
+    files = {}
+    for n in range(3):
+        files[f"o/{n}.md"] = (
+            "---\noutlet: Gazette\n---\n"
+            f"Story number {n}\n\nSomething different happened in place {n} today.\n\n"
+            "Gazette readers can send tips to our newsroom at any time.\n"
+        )
+    write_files(tmp_path, files)
+    articles = clean(ingest(tmp_path)[0])
+    for article in articles:
+        assert [s.text for s in article.sentences] == [
+            f"Something different happened in place {article.path[2]} today."
+        ]
+        assert "repeated across files of this outlet" in article.boilerplate.values()
+
+
+def test_article_without_text_has_no_sentences(tmp_path):
+    write_files(tmp_path, {"a.txt": "Leave a Reply\n\nLatest News\n"})
+    [raw], _ = ingest(tmp_path)
+    assert clean_article(raw).sentences == ()

@@ -1,0 +1,159 @@
+import pytest
+from conftest import prepare
+
+from briefing.config import VerifySettings
+from briefing.records import Draft, Evidence, Story
+from briefing.verify import hard_check_problems, names, numbers, short_quote, verify
+
+FERRY = {
+    "courier/ferry.txt": (
+        "Ferry hits barge in Port Keswin\n\n"
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour at 7:40 am on "
+        "Thursday, injuring 14 passengers.\n\n"
+        "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour "
+        "master Ines Calder said.\n\n"
+        "The harbour was closed to all traffic for six hours.\n"
+    ),
+    "daily/ferry.txt": (
+        "Fourteen hurt in ferry collision\n\n"
+        "Fourteen people were hurt when the Marlow Star ferry hit a barge in fog.\n\n"
+        "The Maritime Accident Board opened an investigation into the collision.\n"
+    ),
+}
+
+
+@pytest.fixture
+def ferry(tmp_path, fake_embedder):
+    articles, vectors = prepare(tmp_path, FERRY, fake_embedder)
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(s for a in articles for s in a.sentences))
+    return story, evidence, vectors
+
+
+def run_verify(ferry, fake_embedder, headline, summary):
+    story, evidence, vectors = ferry
+    draft = Draft("s1", headline, summary, f"Headline: {headline}\nSummary: {summary}")
+    return verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+
+
+def test_numbers_are_normalised():
+    assert numbers("at 7.10am on day two, 1,200 people") == {"7:10", "2", "1200"}
+    assert numbers("at 7:10 am") == {"7:10"}
+    assert numbers("fourteen of 212 passengers, 4.2 million") == {"14", "212", "4.2", "1000000"}
+
+
+def test_names_are_runs_of_capitalised_words():
+    assert names("The harbour master Ines Calder told the Maritime Accident Board.") == {
+        "ines calder",
+        "maritime accident board",
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "problem"),
+    [
+        ("The ferry hit a barge at 7:50 am.", "The ferry hit a barge at 7:40 am.", "7:50"),
+        ("Twelve people were hurt.", "Fourteen people were hurt.", "12"),
+        ("Harbour master Ines Calder spoke.", "Harbour master Ina Calder spoke.", "ines calder"),
+        ("Harlow Athletics lost.", "Harlow Athletic lost.", "harlow athletics"),
+    ],
+)
+def test_hard_checks_catch_changed_numbers_and_names(sentence, source, problem):
+    problems = hard_check_problems(sentence, source)
+    assert problems and problem in " ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("It left at 7:10 am.", "It left at 7.10am."),
+        ("Two missiles were fired.", "2 missiles were fired."),
+        ("US officials said so.", "U.S. officials said so."),
+        ("Japanese officials said so.", "Officials in Japan said so."),
+        ("The United States agreed.", "The U.S. agreed."),
+    ],
+)
+def test_hard_checks_accept_ordinary_variants(sentence, source):
+    assert hard_check_problems(sentence, source) == []
+
+
+def test_supported_sentences_are_kept_with_citations_to_real_lines(ferry, fake_embedder):
+    summary = run_verify(
+        ferry,
+        fake_embedder,
+        "Ferry hits barge in Port Keswin",
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 14 "
+        "passengers. The harbour was closed to all traffic for six hours.",
+    )
+    assert [s.kind for s in summary.sentences] == ["generated", "generated"]
+    first, second = summary.sentences
+    assert [(c.path, c.start_line) for c in first.citations] == [("courier/ferry.txt", 3)]
+    assert [(c.path, c.start_line) for c in second.citations] == [("courier/ferry.txt", 7)]
+    assert summary.headline.kind == "generated"
+
+
+def test_unsupported_sentences_are_dropped_with_reasons(ferry, fake_embedder):
+    summary = run_verify(
+        ferry,
+        fake_embedder,
+        "Ferry hits barge",
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 40 "
+        "passengers. The captain was arrested by police in Elsholm after the crash. "
+        "The harbour was closed to all traffic for six hours.",
+    )
+    assert [s.text for s in summary.sentences] == [
+        "The harbour was closed to all traffic for six hours."
+    ]
+    reasons = {r.text: r.reason for r in summary.rejected}
+    assert (
+        "number(s) 40 not in the cited lines"
+        in reasons[
+            "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 40 passengers."
+        ]
+    )
+    assert reasons["The captain was arrested by police in Elsholm after the crash."]
+
+
+def test_when_nothing_survives_the_best_evidence_is_quoted(ferry, fake_embedder):
+    summary = run_verify(ferry, fake_embedder, "", "Aliens landed in Paris on Monday.")
+    assert summary.sentences and all(s.kind == "quote" for s in summary.sentences)
+    _, evidence, _ = ferry
+    evidence_texts = {s.text for s in evidence.sentences}
+    assert all(s.text in evidence_texts for s in summary.sentences)
+    # no headline from the model: the most central article title, cited to its line
+    assert summary.headline.kind == "title"
+    assert summary.headline.citations[0].start_line == 1
+    assert summary.rejected[0].reason == "headline: the model wrote no headline"
+
+
+def test_invented_headline_is_replaced_by_a_source_title(ferry, fake_embedder):
+    summary = run_verify(
+        ferry,
+        fake_embedder,
+        "Ferry captain arrested in Oslo",
+        "The harbour was closed to all traffic for six hours.",
+    )
+    assert summary.headline.kind == "title"
+    assert summary.headline.text in {
+        "Ferry hits barge in Port Keswin",
+        "Fourteen hurt in ferry collision",
+    }
+    assert summary.rejected[0].text == "Ferry captain arrested in Oslo"
+
+
+def test_no_draft_at_all_still_gives_a_cited_story(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    summary = verify(None, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert summary.sentences and all(s.citations for s in summary.sentences)
+    assert summary.headline.citations
+
+
+def test_short_quote_cuts_at_a_clause():
+    text = (
+        "North Korea fired off a pair of cruise missiles off the west coast on Sunday, "
+        "with officials confirming the same on Tuesday against the backdrop of visits."
+    )
+    assert short_quote(text) == (
+        "North Korea fired off a pair of cruise missiles off the west coast on Sunday…"
+    )
+    assert short_quote("Short one.") == "Short one."
