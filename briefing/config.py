@@ -103,7 +103,7 @@ class VerifySettings(_Strict):
     # A generated sentence is printed only when its cited lines hold this share of its content
     # words and the closest cited line is this similar in meaning (cosine), and every number
     # and name in it occurs in the cited lines.
-    min_coverage: float = 0.75
+    min_coverage: float = 0.8
     min_similarity: float = 0.6
     # Headlines are terse, so their cosine to a full sentence runs lower.
     headline_min_similarity: float = 0.45

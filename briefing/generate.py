@@ -12,6 +12,7 @@ _HEADLINE = re.compile(r"^[^\n]{0,12}?\bheadline\W*:\s*(.*)$", re.I | re.M)
 _SUMMARY = re.compile(r"^[^\n]{0,12}?\bsummary\W*:\s*(.*)", re.I | re.M | re.S)
 _MARKUP = re.compile(r"[*_`#]+")
 _LABEL = re.compile(r"^(the\s+)?headline\s*:\s*", re.I)
+_INNER_LABEL = re.compile(r"(^|\s)(the\s+)?(summary|headline)\s*:\s*", re.I)
 
 
 def format_evidence(evidence: Evidence) -> str:
@@ -38,7 +39,9 @@ def parse_draft(text: str) -> tuple[str, str]:
         else:
             summary = text
     headline = _LABEL.sub("", _flatten(headline)).strip(" \"'")
-    return headline, _flatten(summary)
+    # Small models repeat the form's labels inside the summary ("... Summary: ...").
+    summary = _INNER_LABEL.sub(" ", _flatten(summary)).strip()
+    return headline, summary
 
 
 def _flatten(text: str) -> str:

@@ -54,7 +54,9 @@ def decode(data: bytes) -> str:
         guess = from_bytes(data).best()
         if guess is not None and guess.encoding not in ("utf_8", "ascii"):
             hint = f"; it looks like {guess.encoding}: convert it to UTF-8 (e.g. with iconv)"
-        raise Skip(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}){hint}") from None
+        raise Skip(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}){hint}"
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

