@@ -60,6 +60,9 @@ Source = Annotated[PypiSource | HubSource | LocalSource, Field(discriminator="ty
 class GenerationSettings(_Strict):
     max_new_tokens: int = 200
     repetition_penalty: float = 1.1
+    # Added to the logits of tokens that occur in the evidence, so that the model rephrases
+    # its sources rather than inventing (0 turns it off).
+    copy_bias: float = 0.0
     threads: int | None = None  # torch threads; None: torch's default
 
 
@@ -107,6 +110,9 @@ class VerifySettings(_Strict):
     min_similarity: float = 0.6
     # Headlines are terse, so their cosine to a full sentence runs lower.
     headline_min_similarity: float = 0.45
+    # A failed sentence this close (cosine) to an evidence sentence is repaired from it or
+    # replaced by it; one further from everything is only dropped.
+    min_repair_similarity: float = 0.45
     max_citations: int = 3
     max_sentences: int = 5
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from briefing.config import PromptTemplate
 from briefing.models import Generator
-from briefing.records import Draft, Evidence, Story
+from briefing.records import Draft, Evidence, Sentence, Story
 
 _HEADLINE = re.compile(r"^[^\n]{0,12}?\bheadline\W*:\s*(.*)$", re.I | re.M)
 _SUMMARY = re.compile(r"^[^\n]{0,12}?\bsummary\W*:\s*(.*)", re.I | re.M | re.S)
@@ -56,6 +57,17 @@ def generate(
         n_articles=str(len(story.articles)),
         n_sentences=n_sentences,
     )
-    raw = generator.generate(messages)
+    raw = generator.generate(messages, copy_from=" ".join(s.text for s in evidence.sentences))
     headline, summary = parse_draft(raw)
     return Draft(story.id, headline, summary, raw)
+
+
+def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence], str]:
+    """The verifier's second try: the model rewrites one source sentence, favouring its words."""
+
+    def repair(source: Sentence) -> str:
+        raw = generator.generate(prompt.fill(sentence=source.text), copy_from=source.text)
+        first_line = next((line for line in raw.splitlines() if line.strip()), "")
+        return _INNER_LABEL.sub(" ", _flatten(first_line)).strip(" \"'")
+
+    return repair

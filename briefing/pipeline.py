@@ -17,7 +17,7 @@ from briefing.clean import clean
 from briefing.cluster import cluster
 from briefing.config import Config, PromptTemplate, load_config, load_prompt
 from briefing.embed import embed_articles
-from briefing.generate import generate
+from briefing.generate import generate, repairer
 from briefing.ingest import ingest
 from briefing.models import Embedder, Generator, load_embedder, load_generator
 from briefing.records import Article, Briefing, Rejection, SkippedInput, Summary
@@ -29,6 +29,7 @@ from briefing.verify import verify
 log = logging.getLogger(__name__)
 
 SUMMARY_PROMPT = "summarise"
+REPAIR_PROMPT = "repair"
 
 
 def prepare_articles(
@@ -55,8 +56,11 @@ def build_briefing(
     prompt: PromptTemplate,
     generator: Generator,
     embedder: Embedder,
+    repair_prompt: PromptTemplate | None = None,
 ) -> Briefing:
+    """Ingest to verified summaries. Without `repair_prompt`, failed sentences are quoted."""
     started = time.monotonic()
+    repair = repairer(repair_prompt, generator) if repair_prompt else None
     articles, skipped = prepare_articles(input_dir)
     log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
     settings = config.pipeline
@@ -80,17 +84,19 @@ def build_briefing(
         except Exception as exc:  # a model failure on one story must not lose the others
             log.error("story %d: the model failed (%s); quoting the sources instead", number, exc)
             draft, failure = None, f"the model failed: {exc}"
-        summary = verify(draft, story, evidence, vectors, embedder, settings.verify)
+        summary = verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
         if failure:
             summary = dataclasses.replace(
                 summary, rejected=(Rejection("", failure), *summary.rejected)
             )
-        kept = sum(s.kind == "generated" for s in summary.sentences)
+        kinds = [s.kind for s in summary.sentences]
         log.info(
-            "story %d/%d: kept %d generated sentence(s), rejected %d",
+            "story %d/%d: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
             number,
             len(stories),
-            kept,
+            kinds.count("generated"),
+            kinds.count("repaired"),
+            kinds.count("quote"),
             len(summary.rejected),
         )
         summaries.append(summary)
@@ -134,11 +140,14 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     generator_profile = config.profile(generator_name, "causal-lm")
     embedder_profile = config.profile(embedder_name, "embedder")
     prompt = load_prompt(config_path, SUMMARY_PROMPT).require("evidence")
+    repair_prompt = load_prompt(config_path, REPAIR_PROMPT).require("sentence")
     if not options.input_dir.is_dir():  # fail before spending time on loading models
         ingest(options.input_dir)
     embedder = load_embedder(embedder_name, embedder_profile, say, options.allow_pull)
     generator = load_generator(generator_name, generator_profile, say, options.allow_pull)
-    briefing = build_briefing(options.input_dir, options.date, config, prompt, generator, embedder)
+    briefing = build_briefing(
+        options.input_dir, options.date, config, prompt, generator, embedder, repair_prompt
+    )
     paths = output_paths(options.out_dir, options.date, options.html)
     markdown_text = render_markdown(briefing)
     files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}

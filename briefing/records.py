@@ -86,6 +86,7 @@ class Citation:
     start_line: int
     end_line: int
     article_id: str
+    text: str = ""  # the cited sentence as it stood in the file, for `briefing verify`
 
     @property
     def label(self) -> str:
@@ -95,14 +96,22 @@ class Citation:
 
     @classmethod
     def of(cls, sentence: Sentence) -> Citation:
-        return cls(sentence.path, sentence.start_line, sentence.end_line, sentence.article_id)
+        return cls(
+            sentence.path,
+            sentence.start_line,
+            sentence.end_line,
+            sentence.article_id,
+            sentence.text,
+        )
 
 
 @dataclass(frozen=True)
 class CitedSentence:
     text: str
     citations: tuple[Citation, ...]
-    kind: Literal["generated", "quote", "title"]
+    # generated: the model's sentence as written; repaired: the model's second try, from one
+    # source sentence; quote: a source sentence verbatim; title: a source's title verbatim
+    kind: Literal["generated", "repaired", "quote", "title"]
     support: float  # the verifier's score, 1.0 for verbatim quotes
 
 

@@ -101,6 +101,7 @@ def _citation_data(c: Citation) -> dict:
         "start_line": c.start_line,
         "end_line": c.end_line,
         "article_id": c.article_id,
+        "text": c.text,
     }
 
 

@@ -12,7 +12,7 @@ verbatim, cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -36,8 +36,23 @@ from briefing.records import (
 
 _TOKEN = re.compile(r"[\w'’.-]*\w", re.U)
 _NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.:])(\d+))?\s*(a\.?m\.?|p\.?m\.?)?(?![\w])", re.I
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.:])(\d+))?\s*(a\.?m\.?|p\.?m\.?|st|nd|rd|th)?(?![\w])",
+    re.I,
 )
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
 _NUMBER_WORDS = {
     "zero": 0,
     "one": 1,
@@ -76,103 +91,17 @@ _NUMBER_WORDS = {
     "billion": 1_000_000_000,
 }
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
-# Words that start sentences or are capitalised for other reasons than being a name.
-_NOT_NAMES = {
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "it",
-    "he",
-    "she",
-    "they",
-    "we",
-    "i",
-    "but",
-    "and",
-    "or",
-    "this",
-    "that",
-    "these",
-    "those",
-    "his",
-    "her",
-    "its",
-    "their",
-    "our",
-    "as",
-    "after",
-    "before",
-    "while",
-    "when",
-    "if",
-    "for",
-    "from",
-    "with",
-    "by",
-    "of",
-    "to",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "meanwhile",
-    "however",
-    "also",
-    "there",
-    "here",
-    "what",
-    "who",
-    "why",
-    "how",
-    "last",
-    "next",
-    "earlier",
-    "later",
-    "since",
-    "some",
-    "many",
-    "more",
-    "most",
-    "other",
-    "both",
-    "according",
-    "officials",
-    "police",
-    "authorities",
-    "residents",
-    "during",
-    "despite",
-    "until",
-    "under",
-    "over",
-    "about",
-    "all",
-    "no",
-    "not",
-    "so",
-    "then",
-    "now",
-    "today",
-    "yesterday",
-    "tomorrow",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "headline",
-    "summary",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-}
+# Capitalised for other reasons than being a name: sentence starts, titles, labels.
+_NOT_NAMES = set(
+    """
+    the a an in on at it he she they we i but and or this that these those his her its their
+    our as after before while when if for from with by of to mr mrs ms dr meanwhile however
+    also there here what who why how last next earlier later since some many more most other
+    both according officials police authorities residents during despite until under over
+    about all no not so then now today yesterday tomorrow headline summary one two three four
+    five
+    """.split()
+)
 _ALIAS_GROUPS = [
     ("us", "usa", "united states", "america", "united states of america"),
     ("uk", "united kingdom", "britain", "great britain"),
@@ -211,13 +140,21 @@ def content_words(text: str) -> set[str]:
     }
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def numbers(text: str) -> set[str]:
     """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2."""
     found: set[str] = set()
     for match in _NUMBER.finditer(text):
-        whole, sep, frac, meridiem = match.groups()
+        whole, sep, frac, suffix = match.groups()
         whole = whole.replace(",", "")
-        if meridiem or sep == ":":
+        suffix = (suffix or "").lower()
+        if suffix in ("st", "nd", "rd", "th"):
+            found.add(_ordinal(int(whole)))
+        elif suffix or sep == ":":
             found.add(f"{int(whole)}:{frac or '00'}")
         elif frac is not None:
             found.add(f"{whole}.{frac}")
@@ -225,6 +162,8 @@ def numbers(text: str) -> set[str]:
             found.add(str(int(whole)))
     for match in _NUMBER_WORD.finditer(text):
         found.add(str(_NUMBER_WORDS[match.group(1).lower()]))
+    for match in _ORDINAL_WORD.finditer(text):
+        found.add(_ordinal(_ORDINAL_WORDS[match.group(1).lower()]))
     return found
 
 
@@ -278,8 +217,13 @@ def name_found(name: str, source_words: set[str], source_text: str) -> bool:
     return all(_word_found(word, source_words) for word in name.split())
 
 
+def _squash(text: str) -> str:
+    return " ".join(_bare(t) for t in _TOKEN.findall(text))
+
+
 def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
-    """What in the sentence the cited text does not contain: numbers first, then names."""
+    """What in the sentence the cited text does not contain: numbers, names (weekdays and
+    months included), and quotations, which must stand in the cited lines word for word."""
     problems = []
     missing_numbers = numbers(sentence) - numbers(cited_text)
     if missing_numbers:
@@ -290,6 +234,10 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     )
     if missing_names:
         problems.append(f"name(s) {', '.join(missing_names)} not in the cited lines")
+    squashed = f" {_squash(cited_text)} "
+    for quoted in _QUOTED.findall(sentence):
+        if f" {_squash(quoted)} " not in squashed:
+            problems.append(f"quotation “{quoted.strip()}” not in the cited lines")
     return problems
 
 
@@ -300,6 +248,7 @@ class Support:
     coverage: float  # share of the sentence's content words found in the cited sentences
     cited: tuple[Sentence, ...]
     problems: tuple[str, ...]
+    best: Sentence | None = None  # the single evidence sentence closest to the text
 
     def failure(self, settings: VerifySettings, headline: bool = False) -> str | None:
         """Why this support is not enough, or None when the sentence may be printed."""
@@ -375,6 +324,7 @@ def find_support(
         round(coverage, 3),
         tuple(sorted(cited, key=_reading_order)),
         tuple(problems),
+        best=pool[int(ranked[0])],
     )
 
 
@@ -460,6 +410,9 @@ def _best_title(story: Story, vectors: ArticleVectors) -> Sentence | None:
     return max(titled, key=centrality).title_sentence
 
 
+Repairer = Callable[[Sentence], str]
+
+
 def verify(
     draft: Draft | None,
     story: Story,
@@ -467,7 +420,14 @@ def verify(
     vectors: ArticleVectors,
     embedder: Embedder,
     settings: VerifySettings,
+    repair: Repairer | None = None,
 ) -> Summary:
+    """Cite every sentence of the draft or replace it; nothing uncited reaches the summary.
+
+    A sentence that fails is repaired when it is about something the evidence says: the model
+    gets one more try, rewriting only the closest evidence sentence (`repair`), and that try is
+    verified like any other. If it fails too, the evidence sentence is quoted verbatim.
+    """
     pool = list(evidence.sentences)
     pool_vectors = np.stack([vectors.of(s) for s in pool]) if pool else np.zeros((0, 1))
     drafted = split_sentences(draft.summary) if draft else []
@@ -480,21 +440,38 @@ def verify(
     # The headline counts as said: a summary sentence that repeats it adds nothing.
     kept_vectors: list[np.ndarray] = [headline_vector] if headline_vector is not None else []
     rejected: list[Rejection] = []
+
+    def repeats(vector: np.ndarray) -> bool:
+        return bool(kept_vectors) and max(float(vector @ v) for v in kept_vectors) > 0.92
+
     for text, vector in zip(drafted, sentence_vectors, strict=True):
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit"))
             continue
-        if kept_vectors and max(float(vector @ v) for v in kept_vectors) > 0.92:
+        if repeats(vector):
             rejected.append(Rejection(text, "repeats an earlier sentence"))
             continue
         support = find_support(text, vector, pool, pool_vectors, settings)
         failure = support.failure(settings)
-        if failure:
-            rejected.append(Rejection(text, failure))
+        if failure is None:
+            citations = tuple(Citation.of(s) for s in support.cited)
+            kept.append(CitedSentence(text, citations, "generated", support.score))
+            kept_vectors.append(vector)
             continue
-        citations = tuple(Citation.of(s) for s in support.cited)
-        kept.append(CitedSentence(text, citations, "generated", support.score))
-        kept_vectors.append(vector)
+        source = support.best
+        if source is None or support.similarity < settings.min_repair_similarity:
+            rejected.append(Rejection(text, f"{failure}; nothing in the sources is close to it"))
+            continue
+        replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings)
+        if replacement is None:
+            replacement = (_quote(source), vectors.of(source))
+        sentence, replacement_vector = replacement
+        if repeats(replacement_vector):
+            rejected.append(Rejection(text, f"{failure}; its source is already in the summary"))
+            continue
+        kept.append(sentence)
+        kept_vectors.append(replacement_vector)
+        rejected.append(Rejection(text, failure, replaced_by=sentence.text))
 
     if not kept:
         kept = [_quote(s) for s in central_evidence(evidence, vectors, 2)]
@@ -504,3 +481,29 @@ def verify(
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
+
+
+def _repaired(
+    source: Sentence,
+    repair: Repairer | None,
+    embedder: Embedder,
+    pool: Sequence[Sentence],
+    pool_vectors: np.ndarray,
+    settings: VerifySettings,
+) -> tuple[CitedSentence, np.ndarray] | None:
+    """The model's rewrite of one source sentence, if it passes verification."""
+    if repair is None:
+        return None
+    try:
+        attempt = split_sentences(repair(source))
+    except Exception:  # a failed repair falls back to quoting, never loses the story
+        return None
+    if not attempt:
+        return None
+    text = attempt[0]
+    vector = embedder.embed([text])[0]
+    support = find_support(text, vector, pool, pool_vectors, settings)
+    if support.failure(settings) is not None:
+        return None
+    citations = tuple(Citation.of(s) for s in support.cited)
+    return CitedSentence(text, citations, "repaired", support.score), vector

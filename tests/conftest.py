@@ -46,9 +46,11 @@ class FakeGenerator:
     def __init__(self, *answers: str):
         self.answers = deque(answers)
         self.prompts: list[list[dict[str, str]]] = []
+        self.copy_from: list[str] = []
 
-    def generate(self, messages: list[dict[str, str]]) -> str:
+    def generate(self, messages: list[dict[str, str]], copy_from: str = "") -> str:
         self.prompts.append(messages)
+        self.copy_from.append(copy_from)
         if not self.answers:
             raise AssertionError("FakeGenerator ran out of answers")
         return self.answers.popleft()

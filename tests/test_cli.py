@@ -160,7 +160,7 @@ def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, 
     class BrokenGenerator:
         name = "broken"
 
-        def generate(self, messages):
+        def generate(self, messages, copy_from=""):
             raise RuntimeError("out of memory")
 
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: BrokenGenerator())

@@ -92,26 +92,54 @@ def test_supported_sentences_are_kept_with_citations_to_real_lines(ferry, fake_e
     assert summary.headline.kind == "generated"
 
 
-def test_unsupported_sentences_are_dropped_with_reasons(ferry, fake_embedder):
+def test_failed_sentences_are_replaced_by_quotes_or_dropped_with_reasons(ferry, fake_embedder):
     summary = run_verify(
         ferry,
         fake_embedder,
         "Ferry hits barge",
         "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 40 "
-        "passengers. The captain was arrested by police in Elsholm after the crash. "
+        "passengers. Aliens from Mars landed at dawn. "
         "The harbour was closed to all traffic for six hours.",
     )
-    assert [s.text for s in summary.sentences] == [
-        "The harbour was closed to all traffic for six hours."
+    texts = [s.text for s in summary.sentences]
+    assert not any("injuring 40" in t or "Aliens" in t for t in texts)
+    reasons = {r.text: r for r in summary.rejected}
+    changed = reasons[
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 40 passengers."
     ]
-    reasons = {r.text: r.reason for r in summary.rejected}
-    assert (
-        "number(s) 40 not in the cited lines"
-        in reasons[
-            "The ferry Marlow Star struck a container barge in Port Keswin harbour, injuring 40 passengers."
-        ]
-    )
-    assert reasons["The captain was arrested by police in Elsholm after the crash."]
+    assert "number(s) 40 not in the cited lines" in changed.reason
+    source_line = FERRY["courier/ferry.txt"].splitlines()[2]
+    assert changed.replaced_by == source_line
+    assert summary.sentences[0].kind == "quote" and summary.sentences[0].text == source_line
+    invented = reasons["Aliens from Mars landed at dawn."]
+    assert invented.replaced_by is None
+    assert "nothing in the sources is close to it" in invented.reason
+    assert summary.sentences[-1].kind == "generated"
+    assert summary.sentences[-1].text == "The harbour was closed to all traffic for six hours."
+
+
+def test_repair_rewrites_from_the_closest_source_and_is_verified(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    draft = Draft("s1", "", "The harbour stayed shut for 9 hours after the crash.", "")
+    asked = []
+
+    def good_repair(source):
+        asked.append(source.text)
+        return "The harbour was closed to all traffic for six hours."
+
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings(), good_repair)
+    assert asked == ["The harbour was closed to all traffic for six hours."]
+    [sentence] = summary.sentences
+    assert sentence.kind == "repaired"
+    assert sentence.citations[0].start_line == 7
+    assert summary.rejected[-1].replaced_by == sentence.text
+
+    def bad_repair(source):
+        return "The harbour was closed for 9 hours."
+
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings(), bad_repair)
+    assert [s.kind for s in summary.sentences] == ["quote"]
+    assert summary.sentences[0].text == "The harbour was closed to all traffic for six hours."
 
 
 def test_when_nothing_survives_the_best_evidence_is_quoted(ferry, fake_embedder):
