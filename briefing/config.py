@@ -110,10 +110,12 @@ class VerifySettings(_Strict):
     min_similarity: float = 0.6
     # Headlines are terse, so their cosine to a full sentence runs lower.
     headline_min_similarity: float = 0.45
+    max_headline_words: int = 16
     # A failed sentence this close (cosine) to an evidence sentence is repaired from it or
     # replaced by it; one further from everything is only dropped.
     min_repair_similarity: float = 0.45
     max_citations: int = 3
+    min_sentences: int = 2  # fewer verified sentences are topped up with quoted evidence
     max_sentences: int = 5
 
 

@@ -4,70 +4,83 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from briefing.config import PromptTemplate
 from briefing.models import Generator
 from briefing.records import Draft, Evidence, Sentence, Story
 
-_HEADLINE = re.compile(r"^[^\n]{0,12}?\bheadline\W*:\s*(.*)$", re.I | re.M)
-_SUMMARY = re.compile(r"^[^\n]{0,12}?\bsummary\W*:\s*(.*)", re.I | re.M | re.S)
 _MARKUP = re.compile(r"[*_`#]+")
-_LABEL = re.compile(r"^(the\s+)?headline\s*:\s*", re.I)
+_LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
 _INNER_LABEL = re.compile(r"(^|\s)(the\s+)?(summary|headline)\s*:\s*", re.I)
 
 
-def format_evidence(evidence: Evidence) -> str:
-    return "\n".join(f"{i}. {s.text}" for i, s in enumerate(evidence.sentences, start=1))
+HEADLINE_TOKENS = 32
+REPAIR_TOKENS = 80
 
 
-def parse_draft(text: str) -> tuple[str, str]:
-    """Headline and summary from the model's answer, tolerant of a model that ignores the form."""
-    headline = summary = ""
-    head = _HEADLINE.search(text)
-    if head:
-        headline = head.group(1)
-    body = _SUMMARY.search(text)
-    if body:
-        summary = body.group(1)
-        if head and head.start() > body.start():  # "Summary: ... Headline: ..."
-            summary = text[body.start(1) : head.start()]
-    elif head:
-        summary = text[head.end() :]
-    else:
-        first, _, rest = text.strip().partition("\n")
-        if rest.strip() and len(first.split()) <= 16:
-            headline, summary = first, rest
-        else:
-            summary = text
-    headline = _LABEL.sub("", _flatten(headline)).strip(" \"'")
-    # Small models repeat the form's labels inside the summary ("... Summary: ...").
-    summary = _INNER_LABEL.sub(" ", _flatten(summary)).strip()
-    return headline, summary
+@dataclass(frozen=True)
+class Prompts:
+    summary: PromptTemplate
+    headline: PromptTemplate
+    repair: PromptTemplate
 
 
 def _flatten(text: str) -> str:
     return " ".join(_MARKUP.sub("", text).split())
 
 
+def format_evidence(evidence: Evidence) -> str:
+    return "\n".join(f"- {s.text}" for s in evidence.sentences)
+
+
+def parse_summary(text: str) -> str:
+    """The summary paragraph from the model's answer: labels, list markers and markup removed."""
+    text = _LIST_MARKER.sub("\n", "\n" + text)
+    return _INNER_LABEL.sub(" ", _flatten(text)).strip()
+
+
+def parse_headline(text: str) -> str:
+    """The first line of the model's answer, without labels, markup or quotes."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return _INNER_LABEL.sub(" ", _flatten(first_line)).strip(" \"'“”")
+
+
 def generate(
-    story: Story, evidence: Evidence, prompt: PromptTemplate, generator: Generator, n_sentences: str
+    story: Story,
+    evidence: Evidence,
+    prompts: Prompts,
+    generator: Generator,
+    n_sentences: str,
+    headline_sentences: int = 3,
 ) -> Draft:
-    messages = prompt.fill(
-        evidence=format_evidence(evidence),
-        n_articles=str(len(story.articles)),
-        n_sentences=n_sentences,
+    """Two calls: the summary from all the evidence, the headline from its opening sentences."""
+    source = " ".join(s.text for s in evidence.sentences)
+    summary_raw = generator.generate(
+        prompts.summary.fill(
+            evidence=format_evidence(evidence),
+            n_articles=str(len(story.articles)),
+            n_sentences=n_sentences,
+        ),
+        copy_from=source,
     )
-    raw = generator.generate(messages, copy_from=" ".join(s.text for s in evidence.sentences))
-    headline, summary = parse_draft(raw)
-    return Draft(story.id, headline, summary, raw)
+    lead = Evidence(evidence.story_id, evidence.sentences[:headline_sentences])
+    headline_raw = generator.generate(
+        prompts.headline.fill(evidence=format_evidence(lead)),
+        copy_from=" ".join(s.text for s in lead.sentences),
+        max_new_tokens=HEADLINE_TOKENS,
+    )
+    raw = f"{summary_raw}\n\n[headline]\n{headline_raw}"
+    return Draft(story.id, parse_headline(headline_raw), parse_summary(summary_raw), raw)
 
 
 def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence], str]:
     """The verifier's second try: the model rewrites one source sentence, favouring its words."""
 
     def repair(source: Sentence) -> str:
-        raw = generator.generate(prompt.fill(sentence=source.text), copy_from=source.text)
-        first_line = next((line for line in raw.splitlines() if line.strip()), "")
-        return _INNER_LABEL.sub(" ", _flatten(first_line)).strip(" \"'")
+        raw = generator.generate(
+            prompt.fill(sentence=source.text), copy_from=source.text, max_new_tokens=REPAIR_TOKENS
+        )
+        return parse_headline(raw)
 
     return repair

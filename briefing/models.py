@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 class Generator(Protocol):
     name: str
 
-    def generate(self, messages: list[dict[str, str]], copy_from: str = "") -> str:
+    def generate(
+        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+    ) -> str:
         """The model's answer; `copy_from` is source text whose words it should prefer."""
         ...
 
@@ -113,6 +115,24 @@ def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str],
     return out
 
 
+def _LoopStop(prompt_length: int, window: int = 20):
+    """Stops generation once the last `window` tokens already occurred in this answer: small
+    models fall into loops that repeat a sentence until the token limit, which only costs time
+    (the verifier drops the repeats anyway)."""
+    from transformers import StoppingCriteria
+
+    class LoopStop(StoppingCriteria):
+        def __call__(self, input_ids, scores, **kwargs):
+            answer = input_ids[0, prompt_length:].tolist()
+            if len(answer) < 2 * window:
+                return False
+            tail = answer[-window:]
+            earlier = answer[:-window]
+            return any(earlier[i : i + window] == tail for i in range(len(earlier) - window + 1))
+
+    return LoopStop()
+
+
 class TransformersGenerator:
     """A causal LM with a chat template, greedy decoding (the same evidence gives the same text)."""
 
@@ -135,7 +155,9 @@ class TransformersGenerator:
         if self.tokenizer.chat_template is None:
             raise ModelNotReady(f"profile {name!r}: the tokenizer has no chat template")
 
-    def generate(self, messages: list[dict[str, str]], copy_from: str = "") -> str:
+    def generate(
+        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+    ) -> str:
         import torch
 
         inputs = self.tokenizer.apply_chat_template(
@@ -147,7 +169,8 @@ class TransformersGenerator:
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
-                max_new_tokens=self.settings.max_new_tokens,
+                max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
+                stopping_criteria=[_LoopStop(inputs["input_ids"].shape[1])],
                 do_sample=False,
                 repetition_penalty=self.settings.repetition_penalty,
                 logits_processor=processors,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from briefing.clean import clean
 from briefing.cluster import cluster
-from briefing.config import Config, PromptTemplate, load_config, load_prompt
+from briefing.config import Config, load_config, load_prompt
 from briefing.embed import embed_articles
-from briefing.generate import generate, repairer
+from briefing.generate import Prompts, generate, repairer
 from briefing.ingest import ingest
 from briefing.models import Embedder, Generator, load_embedder, load_generator
 from briefing.records import Article, Briefing, Rejection, SkippedInput, Summary
@@ -28,8 +28,14 @@ from briefing.verify import verify
 
 log = logging.getLogger(__name__)
 
-SUMMARY_PROMPT = "summarise"
-REPAIR_PROMPT = "repair"
+
+def load_prompts(config_path: Path) -> Prompts:
+    """The prompt templates beside models.yaml (or the packaged ones), checked for their values."""
+    return Prompts(
+        summary=load_prompt(config_path, "summarise").require("evidence"),
+        headline=load_prompt(config_path, "headline").require("evidence"),
+        repair=load_prompt(config_path, "repair").require("sentence"),
+    )
 
 
 def prepare_articles(
@@ -53,14 +59,13 @@ def build_briefing(
     input_dir: Path,
     date: dt.date,
     config: Config,
-    prompt: PromptTemplate,
+    prompts: Prompts,
     generator: Generator,
     embedder: Embedder,
-    repair_prompt: PromptTemplate | None = None,
 ) -> Briefing:
-    """Ingest to verified summaries. Without `repair_prompt`, failed sentences are quoted."""
+    """Ingest to verified summaries."""
     started = time.monotonic()
-    repair = repairer(repair_prompt, generator) if repair_prompt else None
+    repair = repairer(prompts.repair, generator)
     articles, skipped = prepare_articles(input_dir)
     log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
     settings = config.pipeline
@@ -80,7 +85,7 @@ def build_briefing(
         n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
         failure = None
         try:
-            draft = generate(story, evidence, prompt, generator, n_sentences)
+            draft = generate(story, evidence, prompts, generator, n_sentences)
         except Exception as exc:  # a model failure on one story must not lose the others
             log.error("story %d: the model failed (%s); quoting the sources instead", number, exc)
             draft, failure = None, f"the model failed: {exc}"
@@ -139,15 +144,12 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     embedder_name = options.embedder or config.default_embedder
     generator_profile = config.profile(generator_name, "causal-lm")
     embedder_profile = config.profile(embedder_name, "embedder")
-    prompt = load_prompt(config_path, SUMMARY_PROMPT).require("evidence")
-    repair_prompt = load_prompt(config_path, REPAIR_PROMPT).require("sentence")
+    prompts = load_prompts(config_path)
     if not options.input_dir.is_dir():  # fail before spending time on loading models
         ingest(options.input_dir)
     embedder = load_embedder(embedder_name, embedder_profile, say, options.allow_pull)
     generator = load_generator(generator_name, generator_profile, say, options.allow_pull)
-    briefing = build_briefing(
-        options.input_dir, options.date, config, prompt, generator, embedder, repair_prompt
-    )
+    briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)
     paths = output_paths(options.out_dir, options.date, options.html)
     markdown_text = render_markdown(briefing)
     files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}

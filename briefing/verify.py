@@ -362,7 +362,9 @@ def verify_headline(
     central article title."""
     titles = [a.title_sentence for a in story.articles if a.title_sentence is not None]
     pool = [*titles, *evidence.sentences]
-    if headline and vector is not None and pool:
+    if headline and len(headline.split()) > settings.max_headline_words:
+        reason = f"longer than {settings.max_headline_words} words"
+    elif headline and vector is not None and pool:
         support = find_support(
             headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
         )
@@ -436,9 +438,15 @@ def verify(
     headline_vector = embedded[0] if texts else None
     sentence_vectors = embedded[len(texts) :]
 
+    headline, headline_rejection = verify_headline(
+        draft.headline if draft else "", story, evidence, headline_vector, vectors, settings
+    )
+    final_headline_vector = (
+        headline_vector if headline.kind == "generated" else embedder.embed([headline.text])[0]
+    )
     kept: list[CitedSentence] = []
     # The headline counts as said: a summary sentence that repeats it adds nothing.
-    kept_vectors: list[np.ndarray] = [headline_vector] if headline_vector is not None else []
+    kept_vectors: list[np.ndarray] = [final_headline_vector]
     rejected: list[Rejection] = []
 
     def repeats(vector: np.ndarray) -> bool:
@@ -473,11 +481,15 @@ def verify(
         kept_vectors.append(replacement_vector)
         rejected.append(Rejection(text, failure, replaced_by=sentence.text))
 
-    if not kept:
-        kept = [_quote(s) for s in central_evidence(evidence, vectors, 2)]
-    headline, headline_rejection = verify_headline(
-        draft.headline if draft else "", story, evidence, headline_vector, vectors, settings
-    )
+    # Too short a summary is filled up with the most central evidence, quoted.
+    for source in central_evidence(evidence, vectors, settings.min_sentences + 2):
+        if len(kept) >= settings.min_sentences:
+            break
+        if not repeats(vectors.of(source)) and all(source.text != s.text for s in kept):
+            kept.append(_quote(source))
+            kept_vectors.append(vectors.of(source))
+    if not kept and evidence.sentences:
+        kept.append(_quote(central_evidence(evidence, vectors, 1)[0]))
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)

@@ -48,7 +48,9 @@ class FakeGenerator:
         self.prompts: list[list[dict[str, str]]] = []
         self.copy_from: list[str] = []
 
-    def generate(self, messages: list[dict[str, str]], copy_from: str = "") -> str:
+    def generate(
+        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+    ) -> str:
         self.prompts.append(messages)
         self.copy_from.append(copy_from)
         if not self.answers:

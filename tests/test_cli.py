@@ -37,9 +37,9 @@ def call_main(monkeypatch, capsys, *args):
 @pytest.fixture
 def fake_models(monkeypatch):
     generator = FakeGenerator(
-        "Headline: Storm closes Harlow bridge\n"
-        "Summary: The Harlow bridge was closed on Monday after winds reached 120 km/h. "
-        "Engineers will inspect the bridge before it reopens."
+        "The Harlow bridge was closed on Monday after winds reached 120 km/h. "
+        "Engineers will inspect the bridge before it reopens.",
+        "Storm closes Harlow bridge",
     )
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: generator)
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
@@ -160,7 +160,7 @@ def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, 
     class BrokenGenerator:
         name = "broken"
 
-        def generate(self, messages, copy_from=""):
+        def generate(self, messages, copy_from="", max_new_tokens=None):
             raise RuntimeError("out of memory")
 
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: BrokenGenerator())

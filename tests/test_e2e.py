@@ -19,8 +19,8 @@ import pytest
 from conftest import EXAMPLES, REPO, SEEDS
 
 from briefing.clean import boilerplate_reason
-from briefing.config import load_config, load_prompt, packaged_defaults
-from briefing.pipeline import SUMMARY_PROMPT, build_briefing, prepare_articles
+from briefing.config import load_config, packaged_defaults
+from briefing.pipeline import build_briefing, load_prompts, prepare_articles
 from briefing.render import render_json, render_markdown
 from briefing.verify import content_words
 
@@ -34,12 +34,12 @@ def real_models():
     config, path = load_config(packaged_defaults() / "models.yaml")
     embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
     generator = load_generator(config.default_generator, config.profiles[config.default_generator])
-    return config, load_prompt(path, SUMMARY_PROMPT), generator, embedder
+    return config, load_prompts(path), generator, embedder
 
 
 def run_real(folder: Path, real_models):
-    config, prompt, generator, embedder = real_models
-    return build_briefing(folder, dt.date(2026, 11, 22), config, prompt, generator, embedder)
+    config, prompts, generator, embedder = real_models
+    return build_briefing(folder, dt.date(2026, 11, 22), config, prompts, generator, embedder)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ import re
 import markdown
 from conftest import FakeGenerator, write_files
 
-from briefing.config import load_config, load_prompt
-from briefing.pipeline import build_briefing
+from briefing.config import load_config
+from briefing.pipeline import build_briefing, load_prompts
 from briefing.render import md_escape, render_html, render_json, render_markdown
 
 FILES = {
@@ -25,12 +25,13 @@ FILES = {
 }
 
 
-def make_briefing(tmp_path, fake_embedder, answer):
+def make_briefing(tmp_path, fake_embedder, summary, headline="Arden river floods"):
     root = write_files(tmp_path / "in", FILES)
     config, path = load_config()
-    prompt = load_prompt(path, "summarise")
-    generator = FakeGenerator(answer)
-    briefing = build_briefing(root, dt.date(2026, 11, 22), config, prompt, generator, fake_embedder)
+    generator = FakeGenerator(summary, headline)
+    briefing = build_briefing(
+        root, dt.date(2026, 11, 22), config, load_prompts(path), generator, fake_embedder
+    )
     return briefing, generator
 
 
@@ -38,7 +39,7 @@ def test_markdown_has_title_overview_stories_sources_and_skipped(tmp_path, fake_
     briefing, generator = make_briefing(
         tmp_path,
         fake_embedder,
-        "Headline: Arden river floods\nSummary: About 300 homes in Millbrook were evacuated "
+        "About 300 homes in Millbrook were evacuated "
         "when the Arden river burst its banks. The mayor resigned over 12 complaints.",
     )
     text = render_markdown(briefing)
@@ -56,7 +57,7 @@ def test_every_footnote_resolves_to_a_real_line(tmp_path, fake_embedder):
     briefing, _ = make_briefing(
         tmp_path,
         fake_embedder,
-        "Headline: Arden river floods\nSummary: About 300 homes in Millbrook were evacuated.",
+        "About 300 homes in Millbrook were evacuated.",
     )
     text = render_markdown(briefing)
     refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
@@ -77,8 +78,7 @@ def test_json_holds_the_same_content(tmp_path, fake_embedder):
     briefing, _ = make_briefing(
         tmp_path,
         fake_embedder,
-        "Headline: Arden river floods\nSummary: About 300 homes in Millbrook were evacuated. "
-        "Twelve bridges collapsed.",
+        "About 300 homes in Millbrook were evacuated. Twelve bridges collapsed.",
     )
     data = json.loads(render_json(briefing))
     assert data["date"] == "2026-11-22"
@@ -89,7 +89,7 @@ def test_json_holds_the_same_content(tmp_path, fake_embedder):
     assert {s["path"] for s in story["sources"]} == {"river/flood_1.txt", "post/flood.txt"}
     assert story["rejected"][0]["text"] == "Twelve bridges collapsed."
     assert data["skipped"] == [{"path": "empty.txt", "reason": "empty file"}]
-    assert "Summary:" in story["model_output"]
+    assert "[headline]" in story["model_output"]
     assert "<sup" in render_html(render_markdown(briefing), "t")
 
 

@@ -129,8 +129,10 @@ def test_repair_rewrites_from_the_closest_source_and_is_verified(ferry, fake_emb
 
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings(), good_repair)
     assert asked == ["The harbour was closed to all traffic for six hours."]
-    [sentence] = summary.sentences
+    sentence = summary.sentences[0]
     assert sentence.kind == "repaired"
+    # a summary shorter than min_sentences is topped up with quoted evidence
+    assert [s.kind for s in summary.sentences[1:]] == ["quote"]
     assert sentence.citations[0].start_line == 7
     assert summary.rejected[-1].replaced_by == sentence.text
 
@@ -138,7 +140,7 @@ def test_repair_rewrites_from_the_closest_source_and_is_verified(ferry, fake_emb
         return "The harbour was closed for 9 hours."
 
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings(), bad_repair)
-    assert [s.kind for s in summary.sentences] == ["quote"]
+    assert [s.kind for s in summary.sentences] == ["quote", "quote"]
     assert summary.sentences[0].text == "The harbour was closed to all traffic for six hours."
 
 
