@@ -103,6 +103,38 @@ def run(
         typer.echo(str(path))
 
 
+@app.command("verify")
+def verify_command(
+    briefing_md: Annotated[
+        Path,
+        typer.Argument(
+            help="A briefing .md written by `briefing run` (its .json must sit beside it)."
+        ),
+    ],
+    input_dir: Annotated[
+        Path, typer.Option("--input", "-i", help="The input folder the briefing was made from.")
+    ],
+    config: ConfigOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only failures and the total.")
+    ] = False,
+) -> None:
+    """Re-check a briefing: citations resolve to the same text, every sentence still passes."""
+    from briefing.audit import audit, format_report
+    from briefing.config import load_config
+    from briefing.models import load_embedder
+
+    _setup_logging(False, True)
+    cfg, _ = load_config(config)
+    embedder = load_embedder(
+        cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info, allow_pull=True
+    )
+    checks = audit(briefing_md, input_dir, embedder, cfg.pipeline.verify)
+    typer.echo(format_report(checks, only_failures=quiet))
+    if any(not c.ok for c in checks):
+        raise typer.Exit(1)
+
+
 @models_app.callback()
 def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
     """List the model profiles and whether each is ready offline."""
