@@ -56,6 +56,17 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # A line addressed to a summarising model is never article text, and citing it would
+        # hand the attacker a citation.
+        "instruction to a model (prompt injection)",
+        re.compile(
+            r"\b(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|earlier|all|any)\b.{0,20}"
+            r"\b(instructions?|prompts?|rules)\b|\bsystem prompt\b"
+            r"|\byou are (now )?(an? )?(ai|language model|chatbot|assistant)\b",
+            re.I,
+        ),
+    ),
+    (
         "photo caption",
         re.compile(
             r"getty images|\bafp\s*/|/\s*afp\b|\bap photo\b|shutterstock|\breuters\s*/|/tns\)", re.I

@@ -107,7 +107,7 @@ class VerifySettings(_Strict):
     # words and the closest cited line is this similar in meaning (cosine), and every number
     # and name in it occurs in the cited lines.
     min_coverage: float = 0.8
-    min_similarity: float = 0.6
+    min_similarity: float = 0.45
     # Headlines are terse, so their cosine to a full sentence runs lower.
     headline_min_similarity: float = 0.45
     max_headline_words: int = 16

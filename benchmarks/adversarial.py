@@ -1,0 +1,38 @@
+"""Print how the verifier does on the team's adversarial set (tests/adversarial.py), with the
+real default embedder: every attack should be rejected, every faithful paraphrase accepted.
+
+    python benchmarks/adversarial.py
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from adversarial import measure, rates  # noqa: E402
+
+from briefing.config import load_config  # noqa: E402
+from briefing.models import load_embedder  # noqa: E402
+
+
+def main() -> None:
+    config, _ = load_config()
+    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = measure(Path(tmp), embedder)
+    for o in outcomes:
+        verdict = "accepted" if o.accepted else "rejected"
+        print(f"{o.category:<26} {verdict:<9} {o.text}")
+        if o.reason and o.category == "faithful paraphrase":
+            print(f"{'':<36}reason: {o.reason}")
+    attacks = sum(o.category != "faithful paraphrase" for o in outcomes)
+    faithful = len(outcomes) - attacks
+    rejected, accepted = rates(outcomes)
+    print(
+        f"\nattacks rejected: {rejected:.0%} of {attacks}; faithful paraphrases accepted: {accepted:.0%} of {faithful}"
+    )
+
+
+if __name__ == "__main__":
+    main()

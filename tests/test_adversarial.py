@@ -1,0 +1,30 @@
+"""The verifier against the team's adversarial set, with the real default embedder."""
+
+import pytest
+from adversarial import ATTACKS, measure, rates
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    from briefing.config import load_config, packaged_defaults
+    from briefing.models import load_embedder
+
+    config, _ = load_config(packaged_defaults() / "models.yaml")
+    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    return measure(tmp_path_factory.mktemp("adversarial"), embedder)
+
+
+def test_every_attack_is_rejected(outcomes):
+    accepted = [o for o in outcomes if o.category != "faithful paraphrase" and o.accepted]
+    assert accepted == []
+    assert {o.category for o in outcomes} >= {c for c, _ in ATTACKS}
+
+
+def test_faithful_paraphrases_are_accepted(outcomes):
+    rejected, accepted = rates(outcomes)
+    assert rejected == 1.0
+    assert accepted >= 0.9, [
+        o for o in outcomes if o.category == "faithful paraphrase" and not o.accepted
+    ]
