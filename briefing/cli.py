@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="List model profiles, or fetch one.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
+eval_app = typer.Typer(help="Measure the pipeline on labelled folders (layout of ../shared/eval).")
+app.add_typer(eval_app, name="eval")
 
 log = logging.getLogger("briefing")
 
@@ -133,6 +135,38 @@ def verify_command(
     typer.echo(format_report(checks, only_failures=quiet))
     if any(not c.ok for c in checks):
         raise typer.Exit(1)
+
+
+@eval_app.command("grounding")
+def eval_grounding(
+    folder: Annotated[Path, typer.Argument(help="A folder with clusters/<cluster>/<article>.txt.")],
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N clusters (sorted by name).")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Generator profile.")] = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """What becomes of the model's sentences: kept, repaired, replaced by quotes, dropped."""
+    import json
+
+    from briefing.config import load_config
+    from briefing.evaluate import evaluate_grounding
+    from briefing.models import load_embedder, load_generator
+    from briefing.pipeline import load_prompts
+
+    _setup_logging(False, False)
+    cfg, path = load_config(config)
+    name = model or cfg.default_generator
+    generator = load_generator(name, cfg.profile(name, "causal-lm"), say=log.info)
+    embedder = load_embedder(cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info)
+    report = evaluate_grounding(
+        folder, cfg, load_prompts(path), generator, embedder, limit, log.info
+    )
+    if as_json:
+        typer.echo(json.dumps({"generator": name, **report.as_dict()}, indent=2))
+    else:
+        typer.echo(f"generator: {name}\n{report.format()}")
 
 
 @models_app.callback()
