@@ -169,6 +169,37 @@ def eval_grounding(
         typer.echo(f"generator: {name}\n{report.format()}")
 
 
+@eval_app.command("cluster")
+def eval_cluster(
+    folder: Annotated[Path, typer.Argument(help="A folder with clusters/ and labels.jsonl.")],
+    boilerplate: Annotated[
+        str,
+        typer.Option(
+            help="Articles flagged boilerplate: 'drop' them, or score them as 'singletons'."
+        ),
+    ] = "drop",
+    show: Annotated[int, typer.Option(help="How many worst merges and splits to list.")] = 5,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Score story clustering against gold events: BCubed, NMI, ARI, and the worst mistakes."""
+    import dataclasses
+    import json
+
+    from briefing.config import load_config
+    from briefing.evaluate import evaluate_clustering
+    from briefing.models import load_embedder
+
+    _setup_logging(False, True)
+    cfg, _ = load_config(config)
+    embedder = load_embedder(cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info)
+    report = evaluate_clustering(folder, cfg, embedder, boilerplate, show)
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(report.format())
+
+
 @models_app.callback()
 def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
     """List the model profiles and whether each is ready offline."""

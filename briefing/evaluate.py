@@ -147,3 +147,167 @@ def evaluate_grounding(
         )
     report.seconds = time.monotonic() - started
     return report
+
+
+# --- clustering -------------------------------------------------------------------------
+
+
+def load_labels(root: Path) -> dict[str, dict]:
+    """labels.jsonl rows by article path relative to clusters/."""
+    import json
+
+    path = root / "labels.jsonl"
+    if not path.is_file():
+        raise InputError(f"{root} has no labels.jsonl (one line per article: path, cluster_id)")
+    labels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            labels[row["path"].removeprefix("clusters/")] = row
+    return labels
+
+
+def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """BCubed precision, recall and F1 (Bagga and Baldwin 1998) over the items of `gold`."""
+    from collections import defaultdict
+
+    by_predicted: dict[str, set[str]] = defaultdict(set)
+    by_gold: dict[str, set[str]] = defaultdict(set)
+    for item in gold:
+        by_predicted[predicted[item]].add(item)
+        by_gold[gold[item]].add(item)
+    precision = recall = 0.0
+    for item in gold:
+        same_predicted = by_predicted[predicted[item]]
+        same_gold = by_gold[gold[item]]
+        overlap = len(same_predicted & same_gold)
+        precision += overlap / len(same_predicted)
+        recall += overlap / len(same_gold)
+    precision /= len(gold)
+    recall /= len(gold)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class ClusterReport:
+    articles: int
+    gold_clusters: int
+    predicted_clusters: int
+    bcubed_precision: float
+    bcubed_recall: float
+    bcubed_f1: float
+    nmi: float
+    ari: float
+    boilerplate: str
+    seconds: float
+    worst_merges: list[dict]
+    worst_splits: list[dict]
+
+    def format(self) -> str:
+        out = [
+            f"articles: {self.articles} (boilerplate-flagged articles: {self.boilerplate})",
+            f"clusters: {self.predicted_clusters} predicted, {self.gold_clusters} gold",
+            f"BCubed precision {self.bcubed_precision:.3f}  recall {self.bcubed_recall:.3f}  "
+            f"F1 {self.bcubed_f1:.3f}",
+            f"NMI {self.nmi:.3f}  ARI {self.ari:.3f}",
+            f"time: {self.seconds:.1f} s",
+        ]
+        if self.worst_merges:
+            out.append("\nworst merges (one predicted story holding several gold events):")
+            for merge in self.worst_merges:
+                out.append(f"  story of {merge['size']} articles:")
+                for gold_id, titles in merge["gold"].items():
+                    out += [f"    [{gold_id}] {t}" for t in titles]
+        if self.worst_splits:
+            out.append("\nworst splits (one gold event spread over several stories):")
+            for split in self.worst_splits:
+                out.append(f"  gold {split['gold']} in {len(split['stories'])} stories:")
+                for number, titles in enumerate(split["stories"], start=1):
+                    out += [f"    ({number}) {t}" for t in titles]
+        return "\n".join(out)
+
+
+def evaluate_clustering(
+    root: Path, config: Config, embedder: Embedder, boilerplate: str = "drop", show: int = 5
+) -> ClusterReport:
+    """Ingest and cluster `root`/clusters exactly as `briefing run` does, then score."""
+    import shutil
+    import tempfile
+    from collections import Counter, defaultdict
+
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from briefing.cluster import cluster
+
+    if boilerplate not in ("drop", "singletons"):
+        raise InputError("--boilerplate is 'drop' or 'singletons'")
+    labels = load_labels(root)
+    source = root / "clusters"
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = source
+        flagged = {p for p, row in labels.items() if row.get("boilerplate")}
+        if boilerplate == "drop" and flagged:
+            # The flagged files are page furniture, not articles: leave them out of the input.
+            folder = Path(tmp) / "clusters"
+            for rel in labels:
+                if rel not in flagged and (source / rel).is_file():
+                    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source / rel, folder / rel)
+        articles, _ = prepare_articles(folder)
+        vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
+        stories = cluster(articles, vectors, config.pipeline.cluster)
+    seconds = time.monotonic() - started
+    title_of = {a.path: a.title or a.path for a in articles}
+    predicted = {a.path: s.id for s in stories for a in s.articles}
+    gold = {}
+    for path in predicted:
+        row = labels.get(path)
+        if row is None:
+            continue
+        gold[path] = f"boilerplate:{path}" if row.get("boilerplate") else str(row["cluster_id"])
+    if not gold:
+        raise InputError(f"no article of {root} could be read and matched to labels.jsonl")
+    items = sorted(gold)
+    p, r, f1 = bcubed(predicted, gold)
+    nmi = normalized_mutual_info_score([gold[i] for i in items], [predicted[i] for i in items])
+    ari = adjusted_rand_score([gold[i] for i in items], [predicted[i] for i in items])
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        members[predicted[item]].append(item)
+    merges = []
+    for story_items in members.values():
+        counts = Counter(gold[i] for i in story_items)
+        if len(counts) > 1:
+            wrong = len(story_items) - counts.most_common(1)[0][1]
+            groups = defaultdict(list)
+            for i in story_items:
+                groups[gold[i]].append(title_of[i])
+            merges.append((wrong, {"size": len(story_items), "gold": dict(groups)}))
+    by_gold: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        by_gold[gold[item]].append(item)
+    splits = []
+    for gold_id, gold_items in by_gold.items():
+        parts = defaultdict(list)
+        for i in gold_items:
+            parts[predicted[i]].append(title_of[i])
+        if len(parts) > 1:
+            splits.append((len(parts), {"gold": gold_id, "stories": list(parts.values())}))
+    merges.sort(key=lambda m: -m[0])
+    splits.sort(key=lambda s: -s[0])
+    return ClusterReport(
+        articles=len(items),
+        gold_clusters=len(set(gold.values())),
+        predicted_clusters=len({predicted[i] for i in items}),
+        bcubed_precision=p,
+        bcubed_recall=r,
+        bcubed_f1=f1,
+        nmi=float(nmi),
+        ari=float(ari),
+        boilerplate=boilerplate,
+        seconds=seconds,
+        worst_merges=[m for _, m in merges[:show]],
+        worst_splits=[s for _, s in splits[:show]],
+    )
