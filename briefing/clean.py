@@ -93,6 +93,7 @@ _WORD = re.compile(r"\w+", re.U)
 _MD_PREFIX = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
 
 MAX_TITLE_WORDS = 30
+MAX_TITLE_WORDS_WITH_STOP = 12
 MAX_SHORT_LINE_WORDS = 20
 REPEAT_MIN_FILES = 3
 
@@ -177,6 +178,21 @@ def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[in
     return runs
 
 
+def _looks_like_title(line: str) -> bool:
+    """Headlines are short and seldom end with a full stop; a long line that does is the
+    article's first sentence (files whose first line is empty start with their body)."""
+    count = len(words(line))
+    if count > MAX_TITLE_WORDS:
+        return False
+    return not (line.endswith(".") and count > MAX_TITLE_WORDS_WITH_STOP)
+
+
+def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]) -> bool:
+    return any(
+        line.strip() and n not in dropped for n, line in enumerate(lines, start=1) if n > number
+    )
+
+
 def clean_article(article: Article, repeated: set[str] = frozenset()) -> Article:
     dropped = dict(article.boilerplate)
     is_markdown = article.path.lower().endswith(".md")
@@ -195,7 +211,7 @@ def clean_article(article: Article, repeated: set[str] = frozenset()) -> Article
     )
     if not title and first_text is not None:
         candidate = _MD_PREFIX.sub("", article.lines[first_text - 1]).strip()
-        if len(words(candidate)) <= MAX_TITLE_WORDS:
+        if _looks_like_title(candidate) and _has_text_after(article.lines, first_text, dropped):
             title, title_line = candidate, first_text
     if title_line is not None:
         dropped.setdefault(title_line, "title")
