@@ -8,6 +8,7 @@ sentence against the lines it cites, read again from the files.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,9 +21,9 @@ from briefing.errors import InputError
 from briefing.generate import Prompts, generate, repairer
 from briefing.models import Embedder, Generator
 from briefing.pipeline import prepare_articles
-from briefing.records import Story, Summary
+from briefing.records import Article, Story, Summary
 from briefing.select import select
-from briefing.verify import hard_check_problems, split_sentences, verify
+from briefing.verify import Repairer, hard_check_problems, split_sentences, verify
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,35 @@ def cluster_folders(root: Path, limit: int | None = None) -> list[Path]:
         )
     folders = sorted(p for p in clusters.iterdir() if p.is_dir())
     return folders[:limit] if limit else folders
+
+
+def labelled_articles(root: Path, keep_boilerplate: bool = False) -> dict[str, list[str]]:
+    """Article files by cluster folder, from labels.jsonl: the reference summaries
+    (REFERENCE.md) and, unless asked, files flagged as page furniture are left out. Without a
+    labels file, every .txt file of the cluster folders counts."""
+    if (root / "labels.jsonl").is_file():
+        by_cluster: dict[str, list[str]] = {}
+        for rel, row in sorted(load_labels(root).items()):
+            if row.get("boilerplate") and not keep_boilerplate:
+                continue
+            by_cluster.setdefault(rel.split("/", 1)[0], []).append(rel)
+        return by_cluster
+    return {
+        folder.name: sorted(f"{folder.name}/{p.name}" for p in folder.glob("*.txt"))
+        for folder in cluster_folders(root)
+    }
+
+
+def copy_articles(root: Path, rels: list[str], dest: Path) -> Path:
+    """The chosen article files copied under `dest`, keeping their relative paths."""
+    import shutil
+
+    for rel in rels:
+        source = root / "clusters" / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest / rel)
+    return dest
 
 
 @dataclass
@@ -126,27 +156,42 @@ def evaluate_grounding(
 ) -> GroundingReport:
     started = time.monotonic()
     report = GroundingReport()
-    settings = config.pipeline
     repair = repairer(prompts.repair, generator)
     folders = cluster_folders(root, limit)
-    for number, folder in enumerate(folders, start=1):
-        articles, _ = prepare_articles(folder)
-        if not articles:
-            continue
-        vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
-        story = Story(story_id(articles), tuple(articles))
-        evidence = select(story, vectors, settings.select)
-        n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
-        draft = generate(story, evidence, prompts, generator, n_sentences)
-        summary = verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
-        _tally(report, summary, folder)
+    chosen = labelled_articles(root)
+    for number, cluster_folder in enumerate(folders, start=1):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = copy_articles(root, chosen.get(cluster_folder.name, []), Path(tmp))
+            articles, _ = prepare_articles(folder)
+            if not articles:
+                continue
+            summary = _summarise_cluster(articles, config, prompts, generator, embedder, repair)
+            _tally(report, summary, folder)
         report.clusters += 1
         progress(
-            f"{number}/{len(folders)} {folder.name}: {report.sentences_generated} generated so far, "
-            f"{report.printed_generated} kept or repaired"
+            f"{number}/{len(folders)} {cluster_folder.name}: {report.sentences_generated} "
+            f"generated so far, {report.printed_generated} kept or repaired"
         )
     report.seconds = time.monotonic() - started
     return report
+
+
+def _summarise_cluster(
+    articles: list[Article],
+    config: Config,
+    prompts: Prompts,
+    generator: Generator,
+    embedder: Embedder,
+    repair: Repairer,
+) -> Summary:
+    """One labelled cluster through select, generate and verify as one story."""
+    settings = config.pipeline
+    vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
+    story = Story(story_id(articles), tuple(articles))
+    evidence = select(story, vectors, settings.select)
+    n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
+    draft = generate(story, evidence, prompts, generator, n_sentences)
+    return verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
 
 
 # --- clustering -------------------------------------------------------------------------
@@ -231,8 +276,6 @@ def evaluate_clustering(
     root: Path, config: Config, embedder: Embedder, boilerplate: str = "drop", show: int = 5
 ) -> ClusterReport:
     """Ingest and cluster `root`/clusters exactly as `briefing run` does, then score."""
-    import shutil
-    import tempfile
     from collections import Counter, defaultdict
 
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -242,18 +285,16 @@ def evaluate_clustering(
     if boilerplate not in ("drop", "singletons"):
         raise InputError("--boilerplate is 'drop' or 'singletons'")
     labels = load_labels(root)
-    source = root / "clusters"
     started = time.monotonic()
+    chosen = [
+        rel
+        for rels in labelled_articles(root, boilerplate == "singletons").values()
+        for rel in rels
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        folder = source
-        flagged = {p for p, row in labels.items() if row.get("boilerplate")}
-        if boilerplate == "drop" and flagged:
-            # The flagged files are page furniture, not articles: leave them out of the input.
-            folder = Path(tmp) / "clusters"
-            for rel in labels:
-                if rel not in flagged and (source / rel).is_file():
-                    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source / rel, folder / rel)
+        # Only the labelled articles: reference summaries and (by default) the flagged page
+        # furniture are not what a user's folder would hold.
+        folder = copy_articles(root, chosen, Path(tmp))
         articles, _ = prepare_articles(folder)
         vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
         stories = cluster(articles, vectors, config.pipeline.cluster)

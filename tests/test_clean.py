@@ -123,10 +123,13 @@ def test_article_without_text_has_no_sentences(tmp_path):
 
 
 def test_a_first_line_that_is_a_sentence_is_body_not_title(tmp_path):
-    write_files(tmp_path, {
-        "one.txt": "\nAN AUSTRALIAN climber who survived two nights stuck on a mountain narrowly escaped an avalanche.\n",
-        "two.txt": "\nThe river rose by two metres overnight and flooded the main road, officials said.\n\nSchools were closed.\n",
-    })
+    write_files(
+        tmp_path,
+        {
+            "one.txt": "\nAN AUSTRALIAN climber who survived two nights stuck on a mountain narrowly escaped an avalanche.\n",
+            "two.txt": "\nThe river rose by two metres overnight and flooded the main road, officials said.\n\nSchools were closed.\n",
+        },
+    )
     one, two = clean(ingest(tmp_path)[0])
     assert one.title == "" and len(one.sentences) == 1 and one.sentences[0].start_line == 2
     assert two.title == "" and [s.start_line for s in two.sentences] == [2, 4]
