@@ -22,12 +22,6 @@ class Sentence:
     start_line: int
     end_line: int
 
-    @property
-    def lines(self) -> str:
-        if self.start_line == self.end_line:
-            return f"line {self.start_line}"
-        return f"lines {self.start_line}-{self.end_line}"
-
 
 @dataclass(frozen=True)
 class Article:
@@ -61,10 +55,6 @@ class Story:
     id: str
     articles: tuple[Article, ...]
 
-    @property
-    def outlets(self) -> set[str]:
-        return {a.outlet or a.path for a in self.articles}
-
 
 @dataclass(frozen=True)
 class Evidence:
@@ -87,12 +77,6 @@ class Citation:
     end_line: int
     article_id: str
     text: str = ""  # the cited sentence as it stood in the file, for `briefing verify`
-
-    @property
-    def label(self) -> str:
-        if self.start_line == self.end_line:
-            return f"{self.path}, line {self.start_line}"
-        return f"{self.path}, lines {self.start_line}-{self.end_line}"
 
     @classmethod
     def of(cls, sentence: Sentence) -> Citation:
