@@ -287,36 +287,32 @@ def find_support(
     semantic = pool_vectors @ vector
     lexical = np.array([_coverage(target, [s], words_of) for s in pool])
     ranked = np.argsort(-(0.5 * semantic + 0.5 * lexical))
+
+    def fit(citations: list[Sentence]) -> tuple[float, int]:
+        """How much of the sentence these citations cover, and how many hard checks fail."""
+        joined = " ".join(s.text for s in citations)
+        return _coverage(target, citations, words_of), len(hard_check_problems(text, joined))
+
     cited = [pool[int(ranked[0])]]
+    current = fit(cited)
     # Add citations while they cover more of the sentence's words, numbers or names.
     for index in ranked[1:]:
         if len(cited) >= settings.max_citations:
             break
-        candidate = pool[int(index)]
-        before = (
-            _coverage(target, cited, words_of),
-            len(hard_check_problems(text, " ".join(s.text for s in cited))),
-        )
-        after_cited = [*cited, candidate]
-        after = (
-            _coverage(target, after_cited, words_of),
-            len(hard_check_problems(text, " ".join(s.text for s in after_cited))),
-        )
-        if after[0] > before[0] + 0.05 or after[1] < before[1]:
-            cited = after_cited
+        trial_cited = [*cited, pool[int(index)]]
+        trial = fit(trial_cited)
+        if trial[0] > current[0] + 0.05 or trial[1] < current[1]:
+            cited, current = trial_cited, trial
     # Drop citations that add nothing once the others are there.
     for sentence in list(cited):
         rest = [s for s in cited if s is not sentence]
         if not rest:
             break
-        joined_rest = " ".join(s.text for s in rest)
-        joined_all = " ".join(s.text for s in cited)
-        if _coverage(target, rest, words_of) >= _coverage(target, cited, words_of) and len(
-            hard_check_problems(text, joined_rest)
-        ) <= len(hard_check_problems(text, joined_all)):
-            cited = rest
+        trial = fit(rest)
+        if trial[0] >= current[0] and trial[1] <= current[1]:
+            cited, current = rest, trial
     best_semantic = float(max(semantic[pool.index(s)] for s in cited))
-    coverage = _coverage(target, cited, words_of)
+    coverage = current[0]
     problems = hard_check_problems(text, " ".join(s.text for s in cited))
     return Support(
         round(0.5 * best_semantic + 0.5 * coverage, 3),
