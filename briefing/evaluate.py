@@ -18,12 +18,11 @@ from briefing.cluster import story_id
 from briefing.config import Config
 from briefing.embed import embed_articles
 from briefing.errors import InputError
-from briefing.generate import Prompts, generate, repairer
+from briefing.generate import Prompts, repairer
 from briefing.models import Embedder, Generator
-from briefing.pipeline import prepare_articles
-from briefing.records import Article, Story, Summary
-from briefing.select import select
-from briefing.verify import Repairer, hard_check_problems, split_sentences, verify
+from briefing.pipeline import prepare_articles, summarise_story
+from briefing.records import Story, Summary
+from briefing.verify import hard_check_problems, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +164,11 @@ def evaluate_grounding(
             articles, _ = prepare_articles(folder)
             if not articles:
                 continue
-            summary = _summarise_cluster(articles, config, prompts, generator, embedder, repair)
+            vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
+            story = Story(story_id(articles), tuple(articles))
+            summary = summarise_story(
+                story, vectors, config, prompts, generator, embedder, repair, cluster_folder.name
+            )
             _tally(report, summary, folder)
         report.clusters += 1
         progress(
@@ -174,24 +177,6 @@ def evaluate_grounding(
         )
     report.seconds = time.monotonic() - started
     return report
-
-
-def _summarise_cluster(
-    articles: list[Article],
-    config: Config,
-    prompts: Prompts,
-    generator: Generator,
-    embedder: Embedder,
-    repair: Repairer,
-) -> Summary:
-    """One labelled cluster through select, generate and verify as one story."""
-    settings = config.pipeline
-    vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
-    story = Story(story_id(articles), tuple(articles))
-    evidence = select(story, vectors, settings.select)
-    n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
-    draft = generate(story, evidence, prompts, generator, n_sentences)
-    return verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
 
 
 # --- clustering -------------------------------------------------------------------------

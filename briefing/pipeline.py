@@ -16,15 +16,15 @@ from pathlib import Path
 from briefing.clean import clean
 from briefing.cluster import cluster
 from briefing.config import Config, load_config, load_prompt
-from briefing.embed import embed_articles
+from briefing.embed import ArticleVectors, embed_articles
 from briefing.generate import Prompts, generate, repairer
 from briefing.ingest import ingest
 from briefing.models import Embedder, Generator, load_embedder, load_generator
-from briefing.records import Article, Briefing, Rejection, SkippedInput, Summary
+from briefing.records import Article, Briefing, Rejection, SkippedInput, Story, Summary
 from briefing.render import render_html, render_json, render_markdown
 from briefing.select import select
 from briefing.store import write_all
-from briefing.verify import verify
+from briefing.verify import Repairer, verify
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,39 @@ def prepare_articles(
     return usable, skipped
 
 
+def summarise_story(
+    story: Story,
+    vectors: ArticleVectors,
+    config: Config,
+    prompts: Prompts,
+    generator: Generator,
+    embedder: Embedder,
+    repair: Repairer,
+    label: str = "story",
+) -> Summary:
+    """select, generate and cite/verify for one story. A model failure is recorded and the
+    story falls back to quoted sources: one bad story never loses the others."""
+    settings = config.pipeline
+    evidence = select(story, vectors, settings.select)
+    log.info(
+        "%s: %d article(s), %d evidence sentence(s); generating",
+        label,
+        len(story.articles),
+        len(evidence.sentences),
+    )
+    n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
+    failure = None
+    try:
+        draft = generate(story, evidence, prompts, generator, n_sentences)
+    except Exception as exc:
+        log.error("%s: the model failed (%s); quoting the sources instead", label, exc)
+        draft, failure = None, f"the model failed: {exc}"
+    summary = verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
+    if failure:
+        summary = dataclasses.replace(summary, rejected=(Rejection("", failure), *summary.rejected))
+    return summary
+
+
 def build_briefing(
     input_dir: Path,
     date: dt.date,
@@ -74,31 +107,14 @@ def build_briefing(
     log.info("grouped %d article(s) into %d story(ies)", len(articles), len(stories))
     summaries: list[Summary] = []
     for number, story in enumerate(stories, start=1):
-        evidence = select(story, vectors, settings.select)
-        log.info(
-            "story %d/%d: %d article(s), %d evidence sentence(s); generating",
-            number,
-            len(stories),
-            len(story.articles),
-            len(evidence.sentences),
+        label = f"story {number}/{len(stories)}"
+        summary = summarise_story(
+            story, vectors, config, prompts, generator, embedder, repair, label
         )
-        n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
-        failure = None
-        try:
-            draft = generate(story, evidence, prompts, generator, n_sentences)
-        except Exception as exc:  # a model failure on one story must not lose the others
-            log.error("story %d: the model failed (%s); quoting the sources instead", number, exc)
-            draft, failure = None, f"the model failed: {exc}"
-        summary = verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
-        if failure:
-            summary = dataclasses.replace(
-                summary, rejected=(Rejection("", failure), *summary.rejected)
-            )
         kinds = [s.kind for s in summary.sentences]
         log.info(
-            "story %d/%d: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
-            number,
-            len(stories),
+            "%s: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
+            label,
             kinds.count("generated"),
             kinds.count("repaired"),
             kinds.count("quote"),
