@@ -9,99 +9,48 @@ combines four signals:
   (two reports of one event restate the same facts; two events of one kind do not);
 - names and numbers: TF-IDF cosine over the proper names and numbers each article mentions,
   so that shared rare names (a town, an official) count and ubiquitous ones (a country) do not;
-- time: leads that date the event to different weekdays ("fired ... on Sunday" against
-  "... on Wednesday") or metadata dates far apart lower the score;
+- time: articles that date their event to different weekdays (the weekday each names most) or
+  whose metadata dates lie far apart lose `time_penalty`;
 
 and average-linkage agglomerative clustering (scikit-learn) cuts at one threshold over that
-combined score. Weights and threshold were chosen on ECB+ dev and the seeds (see DESIGN.md).
+combined score. Weights and threshold were chosen on ECB+ dev, Multi-News and the seeds
+(benchmarks/RESULTS.md).
+
+Scale: no n-by-n matrix is built for the whole batch. The cheap signals (lead, names, time) are
+scored in row blocks and each article keeps its `candidates` best partners; shared facts, the
+costly signal, is scored for those pairs only. Average linkage can only join two groups when
+some pair across them scores above the threshold, so every story lies inside one connected
+component of the graph of such pairs: linkage runs on each component alone, with the exact
+similarity of all its pairs. With at most `candidates` + 1 articles every pair is a candidate and
+the result is that of linkage over the full matrix.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 
 import numpy as np
+from scipy import sparse
 
 from briefing.config import ClusterSettings
 from briefing.embed import ArticleVectors
 from briefing.records import Article, Story
 
-_WEEKDAY = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*[\w]|\b[A-Z]\b")
 _NUMBER = re.compile(r"\b\d[\d,.:]*\d\b|\b\d\b")
-# Capitalised words that start sentences or name days and months say nothing about which event.
+# Capitalised words that start sentences or name days say nothing about which event.
 _STOP = {
-    "The",
-    "A",
-    "An",
-    "In",
-    "On",
-    "At",
-    "It",
-    "He",
-    "She",
-    "They",
-    "We",
-    "I",
-    "But",
-    "And",
-    "Or",
-    "This",
-    "That",
-    "These",
-    "Those",
-    "His",
-    "Her",
-    "Its",
-    "Their",
-    "Our",
-    "As",
-    "After",
-    "Before",
-    "While",
-    "When",
-    "If",
-    "For",
-    "From",
-    "With",
-    "By",
-    "Of",
-    "To",
-    "Mr",
-    "Mrs",
-    "Ms",
-    "Dr",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Meanwhile",
-    "However",
-    "Also",
-    "There",
-    "Here",
-    "What",
-    "Who",
-    "Why",
-    "How",
-    "Last",
-    "Next",
-    "Earlier",
-    "Later",
-    "Since",
-    "Some",
-    "Many",
-    "More",
-    "Most",
-    "One",
-    "Two",
-    "Three",
-    "Other",
+    *_WEEKDAYS,
+    *"The A An In On At It He She They We I But And Or This That These Those His Her Its".split(),
+    *"Their Our As After Before While When If For From With By Of To Mr Mrs Ms Dr".split(),
+    *"Meanwhile However Also There Here What Who Why How Last Next Earlier Later Since".split(),
+    *"Some Many More Most One Two Three Other".split(),
 }
+_ROW_BLOCK = 512  # rows of the cheap score computed at once: 512 x n float32
 
 
 def names_and_numbers(article: Article) -> list[str]:
@@ -117,95 +66,164 @@ def names_and_numbers(article: Article) -> list[str]:
     return found
 
 
-def entity_similarity(articles: list[Article]) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    docs = [names_and_numbers(a) for a in articles]
-    if not any(docs):
-        return np.zeros((len(articles), len(articles)), dtype=np.float32)
-    vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True)
-    matrix = vectorizer.fit_transform(docs)
-    return (matrix @ matrix.T).toarray().astype(np.float32)
-
-
-def shared_facts(articles: list[Article], vectors: ArticleVectors, top: int) -> np.ndarray:
-    """For each pair, the mean of the `top` best sentence matches, taken both ways."""
-    matrices = [
-        np.stack([vectors.of(s) for s in a.sentences]) if a.sentences else vectors.lead[i : i + 1]
-        for i, a in enumerate(articles)
-    ]
-    n = len(articles)
-    result = np.eye(n, dtype=np.float32)
-    for i in range(n):
-        for j in range(i + 1, n):
-            cosine = matrices[i] @ matrices[j].T
-            forward = np.sort(cosine.max(axis=1))[::-1][:top].mean()
-            backward = np.sort(cosine.max(axis=0))[::-1][:top].mean()
-            result[i, j] = result[j, i] = (forward + backward) / 2
-    return result
+def event_day(article: Article) -> str | None:
+    """The weekday the article names most often (the first of those on a tie): reports say
+    again and again on which day their event happened, and mention other days in passing."""
+    texts = [article.title, *(s.text for s in article.sentences)]
+    named = [m.group(1) for text in texts for m in _WEEKDAY.finditer(text)]
+    if not named:
+        return None
+    counts = Counter(named)
+    return next(day for day in named if counts[day] == max(counts.values()))
 
 
-def event_day(article: Article, lead_sentences: int) -> str | None:
-    """The first weekday the title or lead names: news leads say when the event happened."""
-    lead = " ".join([article.title, *(s.text for s in article.sentences[:lead_sentences])])
-    match = _WEEKDAY.search(lead)
-    return match.group(1) if match else None
+class PairScorer:
+    """Scores article pairs: everything it needs is computed once per batch."""
 
+    def __init__(self, articles: list[Article], vectors: ArticleVectors, settings: ClusterSettings):
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
-def time_conflicts(articles: list[Article], settings: ClusterSettings) -> np.ndarray:
-    """1 where two articles date their event apart (different lead weekdays, or metadata dates
-    more than `max_days_apart` apart), else 0."""
-    days = [event_day(a, settings.lead_sentences) for a in articles]
-    n = len(articles)
-    conflict = np.zeros((n, n), dtype=np.float32)
-    for i in range(n):
-        for j in range(i + 1, n):
-            a, b = articles[i], articles[j]
-            apart = bool(days[i] and days[j] and days[i] != days[j])
-            if a.date and b.date and abs((a.date - b.date).days) > settings.max_days_apart:
-                apart = True
-            conflict[i, j] = conflict[j, i] = float(apart)
-    return conflict
+        self.settings = settings
+        self.lead = vectors.lead.astype(np.float32)
+        self.lead_weight = 1.0 - settings.entity_weight - settings.facts_weight
+        docs = [names_and_numbers(a) for a in articles]
+        if any(docs):
+            vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True)
+            self.names = vectorizer.fit_transform(docs).astype(np.float32).tocsr()
+        else:
+            self.names = sparse.csr_matrix((len(articles), 1), dtype=np.float32)
+        days = [event_day(a) for a in articles]
+        self.days = np.array([_WEEKDAYS.index(d) + 1 if d else 0 for d in days])
+        self.dates = np.array(
+            [a.date.toordinal() if a.date else np.nan for a in articles], dtype=float
+        )
+        self.sentences = [
+            np.stack([vectors.of(s) for s in a.sentences]).astype(np.float32)
+            if a.sentences
+            else self.lead[i : i + 1]
+            for i, a in enumerate(articles)
+        ]
 
+    def cheap(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Lead and names-and-numbers similarity minus the time penalty, rows x cols."""
+        s = self.settings
+        score = self.lead_weight * (self.lead[rows] @ self.lead[cols].T)
+        score += s.entity_weight * (self.names[rows] @ self.names[cols].T).toarray()
+        day_a, day_b = self.days[rows][:, None], self.days[cols][None, :]
+        apart = (day_a > 0) & (day_b > 0) & (day_a != day_b)
+        with np.errstate(invalid="ignore"):
+            apart |= (
+                np.abs(self.dates[rows][:, None] - self.dates[cols][None, :]) > s.max_days_apart
+            )
+        return score - s.time_penalty * apart
 
-def similarity(
-    articles: list[Article], vectors: ArticleVectors, settings: ClusterSettings
-) -> np.ndarray:
-    lead = vectors.lead @ vectors.lead.T
-    lead_weight = 1.0 - settings.entity_weight - settings.facts_weight
-    combined = (
-        lead_weight * lead
-        + settings.facts_weight * shared_facts(articles, vectors, settings.facts_top)
-        + settings.entity_weight * entity_similarity(articles)
-    )
-    return combined - settings.time_penalty * time_conflicts(articles, settings)
+    def facts(self, i: int, partners: np.ndarray) -> np.ndarray:
+        """Shared facts of article i with each partner: the mean of the `facts_top` best
+        sentence matches, taken both ways."""
+        top = self.settings.facts_top
+        blocks = [self.sentences[j] for j in partners]
+        sizes = np.array([len(b) for b in blocks])
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        cosine = self.sentences[i] @ np.concatenate(blocks).T  # (sentences of i, all partners')
+        # forward: each sentence of i against each partner, best match; top few averaged
+        forward = np.sort(np.maximum.reduceat(cosine, offsets, axis=1), axis=0)[::-1][:top]
+        # backward: each partner sentence's best match in i, top few of each partner averaged
+        best = cosine.max(axis=0)
+        owner = np.repeat(np.arange(len(partners)), sizes)
+        padded = np.full((len(partners), sizes.max()), -np.inf, dtype=np.float32)
+        padded[owner, np.arange(len(best)) - offsets[owner]] = best
+        backward_top = np.sort(padded, axis=1)[:, ::-1][:, :top]
+        counts = np.minimum(sizes, top)
+        backward = np.where(np.isfinite(backward_top), backward_top, 0).sum(axis=1) / counts
+        return (forward.mean(axis=0) + backward) / 2
+
+    def exact(self, members: np.ndarray) -> np.ndarray:
+        """Full similarity matrix among `members`."""
+        score = self.cheap(members, members)
+        for k in range(len(members) - 1):
+            rest = members[k + 1 :]
+            facts = self.settings.facts_weight * self.facts(members[k], rest)
+            score[k, k + 1 :] += facts
+            score[k + 1 :, k] += facts
+        np.fill_diagonal(score, 1.0)
+        return score
+
+    def candidate_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each article's `candidates` best partners by the cheap score, as pairs i < j."""
+        n = len(self.lead)
+        k = min(self.settings.candidates, n - 1)
+        everyone = np.arange(n)
+        firsts, seconds = [], []
+        for start in range(0, n, _ROW_BLOCK):
+            rows = everyone[start : start + _ROW_BLOCK]
+            score = self.cheap(rows, everyone)
+            score[np.arange(len(rows)), rows] = -np.inf
+            best = np.argpartition(-score, k - 1, axis=1)[:, :k]
+            firsts.append(np.repeat(rows, k))
+            seconds.append(best.ravel())
+        a, b = np.concatenate(firsts), np.concatenate(seconds)
+        pairs = np.unique(np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1), axis=0)
+        return pairs[:, 0], pairs[:, 1]
+
+    def linked_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate pairs whose full similarity reaches the threshold."""
+        firsts, seconds = self.candidate_pairs()
+        keep_first, keep_second = [], []
+        bounds = np.flatnonzero(np.diff(firsts)) + 1
+        for group in np.split(np.arange(len(firsts)), bounds):
+            i, partners = firsts[group[0]], seconds[group]
+            score = self.cheap(np.array([i]), partners)[0]
+            score += self.settings.facts_weight * self.facts(i, partners)
+            linked = partners[score >= self.settings.threshold]
+            keep_first += [i] * len(linked)
+            keep_second += linked.tolist()
+        return np.array(keep_first, dtype=int), np.array(keep_second, dtype=int)
 
 
 def story_id(articles: list[Article]) -> str:
     return hashlib.sha256("|".join(sorted(a.id for a in articles)).encode()).hexdigest()[:12]
 
 
+def cluster_labels(
+    articles: list[Article], vectors: ArticleVectors, settings: ClusterSettings
+) -> np.ndarray:
+    """A story label per article."""
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.cluster import AgglomerativeClustering
+
+    n = len(articles)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    scorer = PairScorer(articles, vectors, settings)
+    firsts, seconds = scorer.linked_pairs()
+    graph = sparse.coo_matrix((np.ones(len(firsts)), (firsts, seconds)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    labels = np.empty(n, dtype=int)
+    next_label = 0
+    order = np.argsort(component, kind="stable")
+    for members in np.split(order, np.flatnonzero(np.diff(component[order])) + 1):
+        if len(members) == 1:
+            local = np.zeros(1, dtype=int)
+        else:
+            distance = np.clip(1.0 - scorer.exact(members), 0.0, None).astype(np.float64)
+            np.fill_diagonal(distance, 0.0)
+            local = AgglomerativeClustering(
+                n_clusters=None,
+                metric="precomputed",
+                linkage="average",
+                distance_threshold=1.0 - settings.threshold,
+            ).fit_predict(distance)
+        labels[members] = local + next_label
+        next_label += int(local.max()) + 1
+    return labels
+
+
 def cluster(
     articles: list[Article], vectors: ArticleVectors, settings: ClusterSettings
 ) -> list[Story]:
     """Stories, largest first (ties: by earliest path), each with its articles in path order."""
-    if not articles:
-        return []
-    if len(articles) == 1:
-        labels = np.zeros(1, dtype=int)
-    else:
-        from sklearn.cluster import AgglomerativeClustering
-
-        distance = np.clip(1.0 - similarity(articles, vectors, settings), 0.0, None)
-        np.fill_diagonal(distance, 0.0)
-        labels = AgglomerativeClustering(
-            n_clusters=None,
-            metric="precomputed",
-            linkage="average",
-            distance_threshold=1.0 - settings.threshold,
-        ).fit_predict(distance)
     groups: dict[int, list[Article]] = {}
-    for label, article in zip(labels, articles, strict=True):
+    for label, article in zip(cluster_labels(articles, vectors, settings), articles, strict=True):
         groups.setdefault(int(label), []).append(article)
     stories = [
         Story(story_id(members), tuple(sorted(members, key=lambda a: a.path)))

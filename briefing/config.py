@@ -78,15 +78,17 @@ class Profile(_Strict):
 class ClusterSettings(_Strict):
     # Similarity of two articles = lead cosine * (1 - entity_weight - facts_weight)
     #   + shared facts * facts_weight + names-and-numbers TF-IDF cosine * entity_weight
-    #   - time_penalty when their leads or dates place the event on different days.
-    # Stories are cut where average linkage falls below `threshold`.
-    threshold: float = 0.4
+    #   - time_penalty when their texts or dates place the event on different days.
+    # Stories are cut where average linkage falls below `threshold`. Shared facts is scored
+    # for each article's `candidates` best partners by the other signals (see cluster.py).
+    threshold: float = 0.36
     lead_sentences: int = 3
     entity_weight: float = 0.5
-    facts_weight: float = 0.3
+    facts_weight: float = 0.35
     facts_top: int = 3
     time_penalty: float = 0.2
     max_days_apart: int = 2
+    candidates: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _weights(self) -> ClusterSettings:

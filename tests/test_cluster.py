@@ -1,6 +1,10 @@
+import sys
+from pathlib import Path
+
+import numpy as np
 from conftest import prepare
 
-from briefing.cluster import cluster, event_day, names_and_numbers
+from briefing.cluster import PairScorer, cluster, event_day, names_and_numbers
 from briefing.config import ClusterSettings
 
 FILES = {
@@ -38,7 +42,7 @@ def test_leads_naming_different_weekdays_are_kept_apart(tmp_path, fake_embedder)
         "y.txt": "Missiles fired\n\nNorth Korea fired two missiles off its east coast on Wednesday.\n",
     }
     articles, vectors = prepare(tmp_path, files, fake_embedder)
-    assert [event_day(a, 3) for a in articles] == ["Sunday", "Wednesday"]
+    assert [event_day(a) for a in articles] == ["Sunday", "Wednesday"]
     together = cluster(articles, vectors, ClusterSettings(time_penalty=0.0))
     apart = cluster(articles, vectors, ClusterSettings(time_penalty=0.9))
     assert len(together) == 1 and len(apart) == 2
@@ -56,3 +60,43 @@ def test_names_and_numbers_skip_sentence_words(tmp_path, fake_embedder):
     found = names_and_numbers(articles[0])
     assert {"dunmore", "westfield", "tomas", "reyne", "2028", "9"} <= set(found)
     assert "the" not in found and "mayor" in found
+
+
+def test_event_day_is_the_weekday_named_most(tmp_path, fake_embedder):
+    text = (
+        "Projectiles fired\n\nTalks were last held on Monday.\n\n"
+        "Two projectiles were fired on Tuesday.\n\nTuesday's launch was the tenth.\n"
+    )
+    articles, _ = prepare(tmp_path, {"x.txt": text}, fake_embedder)
+    assert event_day(articles[0]) == "Tuesday"
+
+
+def test_vectorised_shared_facts_match_the_definition(tmp_path, fake_embedder):
+    files = {
+        **FILES,
+        "d/one-line.txt": "Short note\n\nDunmore will vote again in 2029.\n",
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    scorer = PairScorer(articles, vectors, ClusterSettings(facts_top=3))
+    for i in range(len(articles)):
+        partners = np.array([j for j in range(len(articles)) if j != i])
+        fast = scorer.facts(i, partners)
+        for value, j in zip(fast, partners, strict=True):
+            cosine = scorer.sentences[i] @ scorer.sentences[j].T
+            forward = np.sort(cosine.max(axis=1))[::-1][:3].mean()
+            backward = np.sort(cosine.max(axis=0))[::-1][:3].mean()
+            assert abs(value - (forward + backward) / 2) < 1e-5
+
+
+def test_candidate_search_recovers_stories_in_a_large_batch():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from cluster_scale import synthetic_batch
+
+    from briefing.evaluate import bcubed
+
+    articles, vectors, gold = synthetic_batch(400, seed=1)
+    few = cluster(articles, vectors, ClusterSettings(candidates=5))
+    every = cluster(articles, vectors, ClusterSettings(candidates=399))
+    assert [s.id for s in few] == [s.id for s in every]
+    predicted = {a.path: s.id for s in few for a in s.articles}
+    assert bcubed(predicted, gold)[0] > 0.95
