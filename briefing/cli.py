@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, InputError
 
 app = typer.Typer(
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
@@ -167,6 +167,63 @@ def eval_grounding(
         typer.echo(json.dumps({"generator": name, **report.as_dict()}, indent=2))
     else:
         typer.echo(f"generator: {name}\n{report.format()}")
+
+
+@eval_app.command("summary")
+def eval_summary(
+    folder: Annotated[
+        Path, typer.Argument(help="A folder with clusters/<cluster>/ holding REFERENCE.md.")
+    ],
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N clusters (sorted by name).")
+    ] = None,
+    words: Annotated[
+        int | None,
+        typer.Option(
+            help="One word budget for every system; default: each cluster's budget is the "
+            "length of the pipeline's summary."
+        ),
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Generator profile.")] = None,
+    baselines_only: Annotated[
+        bool,
+        typer.Option(
+            "--baselines-only", help="Score only lead-3, LexRank and TextRank (needs --words)."
+        ),
+    ] = False,
+    out: Annotated[
+        Path, typer.Option(help="Folder for summary-eval.md and summary-eval.json.")
+    ] = Path("."),
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """ROUGE of the verified summaries and of lead-3, LexRank and TextRank at the same length."""
+    import json
+
+    from briefing.config import load_config
+    from briefing.evaluate import evaluate_summaries
+    from briefing.models import load_embedder, load_generator
+    from briefing.pipeline import load_prompts
+    from briefing.store import write_all
+
+    _setup_logging(False, False)
+    cfg, path = load_config(config)
+    generator = embedder = None
+    if baselines_only and not words:
+        raise InputError("--baselines-only needs a word budget: add --words N")
+    if not baselines_only:
+        name = model or cfg.default_generator
+        generator = load_generator(name, cfg.profile(name, "causal-lm"), say=log.info)
+        embedder = load_embedder(
+            cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info
+        )
+    report = evaluate_summaries(
+        folder, cfg, load_prompts(path), generator, embedder, limit, words, log.info
+    )
+    data = json.dumps(report.as_dict(), indent=2, ensure_ascii=False)
+    write_all({out / "summary-eval.json": data + "\n", out / "summary-eval.md": report.markdown()})
+    typer.echo(data if as_json else report.markdown())
+    log.info("wrote %s and %s", out / "summary-eval.md", out / "summary-eval.json")
 
 
 @eval_app.command("cluster")

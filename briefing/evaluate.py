@@ -3,6 +3,11 @@
 grounding: each cluster goes through select, generate and verify as one story, and the
 figures say what became of the model's sentences, then re-check every printed generated
 sentence against the lines it cites, read again from the files.
+
+summary: the same per-cluster summaries scored with ROUGE against REFERENCE.md, beside the
+extractive baselines of briefing.baselines at the same word budget.
+
+cluster: ingest and clustering as `briefing run` does them, scored against labels.jsonl.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -144,6 +149,49 @@ def _tally(report: GroundingReport, summary: Summary, folder: Path) -> None:
     )
 
 
+@dataclass(frozen=True)
+class SummarisedCluster:
+    name: str
+    folder: Path  # the copied article files the citations point into (gone after the step)
+    story: Story
+    summary: Summary
+
+
+def cluster_stories(root: Path, limit: int | None = None) -> Iterator[tuple[str, Path, Story]]:
+    """Each cluster of `root` read as `briefing run` reads a folder, as one story: its name, the
+    folder of copied article files (gone after the step) and the story. Clusters with no
+    readable article are left out."""
+    chosen = labelled_articles(root)
+    for cluster_folder in cluster_folders(root, limit):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = copy_articles(root, chosen.get(cluster_folder.name, []), Path(tmp))
+            articles, _ = prepare_articles(folder)
+            if not articles:
+                log.warning("%s: no readable article; left out", cluster_folder.name)
+                continue
+            yield cluster_folder.name, folder, Story(story_id(articles), tuple(articles))
+
+
+def summarised_clusters(
+    root: Path,
+    config: Config,
+    prompts: Prompts,
+    generator: Generator,
+    embedder: Embedder,
+    limit: int | None = None,
+) -> Iterator[SummarisedCluster]:
+    """Each cluster through select, generate and cite/verify as one story, as `briefing run`
+    would summarise it."""
+    repair = repairer(prompts.repair, generator)
+    for name, folder, story in cluster_stories(root, limit):
+        articles = list(story.articles)
+        vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
+        summary = summarise_story(
+            story, vectors, config, prompts, generator, embedder, repair, name
+        )
+        yield SummarisedCluster(name, folder, story, summary)
+
+
 def evaluate_grounding(
     root: Path,
     config: Config,
@@ -155,26 +203,162 @@ def evaluate_grounding(
 ) -> GroundingReport:
     started = time.monotonic()
     report = GroundingReport()
-    repair = repairer(prompts.repair, generator)
-    folders = cluster_folders(root, limit)
-    chosen = labelled_articles(root)
-    for number, cluster_folder in enumerate(folders, start=1):
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = copy_articles(root, chosen.get(cluster_folder.name, []), Path(tmp))
-            articles, _ = prepare_articles(folder)
-            if not articles:
-                continue
-            vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
-            story = Story(story_id(articles), tuple(articles))
-            summary = summarise_story(
-                story, vectors, config, prompts, generator, embedder, repair, cluster_folder.name
-            )
-            _tally(report, summary, folder)
+    total = len(cluster_folders(root, limit))
+    for done in summarised_clusters(root, config, prompts, generator, embedder, limit):
+        _tally(report, done.summary, done.folder)
         report.clusters += 1
         progress(
-            f"{number}/{len(folders)} {cluster_folder.name}: {report.sentences_generated} "
+            f"{report.clusters}/{total} {done.name}: {report.sentences_generated} "
             f"generated so far, {report.printed_generated} kept or repaired"
         )
+    report.seconds = time.monotonic() - started
+    return report
+
+
+# --- summary content --------------------------------------------------------------------
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+
+def printed_summary(summary: Summary) -> str:
+    """The summary as a reader sees it, without citations: only verified sentences."""
+    return " ".join(s.text for s in summary.sentences)
+
+
+def reference_summary(cluster_folder: Path) -> str:
+    path = cluster_folder / "REFERENCE.md"
+    if not path.is_file():
+        raise InputError(
+            f"{cluster_folder} has no REFERENCE.md (the human summary to score against)"
+        )
+    # Multi-News references open with an en dash left over from the source site's layout.
+    return path.read_text(encoding="utf-8").strip().lstrip("–-— ").strip()
+
+
+@dataclass
+class SummaryReport:
+    generator: str
+    clusters: int = 0
+    word_budget: str = "per cluster: as many words as the pipeline's printed summary"
+    seconds: float = 0.0
+    # system -> rouge type -> mean F1; system -> mean words
+    f1: dict[str, dict[str, float]] = field(default_factory=dict)
+    recall: dict[str, dict[str, float]] = field(default_factory=dict)
+    words: dict[str, float] = field(default_factory=dict)
+    per_cluster: list[dict] = field(default_factory=list)
+
+    def ratio(self, system: str, baseline: str, rouge: str = "rouge2") -> float:
+        base = self.f1[baseline][rouge]
+        return self.f1[system][rouge] / base if base else float("inf")
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        if "briefing" in self.f1:
+            data["rouge2_ratio_to_lexrank"] = self.ratio("briefing", "lexrank")
+            data["rouge2_ratio_to_lead3"] = self.ratio("briefing", "lead-3")
+        return data
+
+    def table(self) -> str:
+        rows = [
+            "| system | ROUGE-1 F1 | ROUGE-2 F1 | ROUGE-L F1 | ROUGE-2 recall | words |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for system, scores in self.f1.items():
+            name = f"briefing ({self.generator})" if system == "briefing" else system
+            rows.append(
+                f"| {name} | {100 * scores['rouge1']:.2f} | {100 * scores['rouge2']:.2f} | "
+                f"{100 * scores['rougeL']:.2f} | {100 * self.recall[system]['rouge2']:.2f} | "
+                f"{self.words[system]:.1f} |"
+            )
+        return "\n".join(rows)
+
+    def markdown(self) -> str:
+        return "\n".join(
+            [
+                f"# Summary content against reference summaries ({self.clusters} clusters)",
+                "",
+                self.table(),
+                "",
+                *(
+                    [
+                        f"ROUGE-2 F1 of briefing: {self.ratio('briefing', 'lexrank'):.2f}x "
+                        f"LexRank, {self.ratio('briefing', 'lead-3'):.2f}x lead-3, "
+                        f"{self.ratio('briefing', 'textrank'):.2f}x TextRank.",
+                        "",
+                    ]
+                    if "briefing" in self.f1
+                    else []
+                ),
+                f"Word budget: {self.word_budget}. ROUGE from rouge-score with the Porter "
+                "stemmer; F1 and recall are means over clusters, times 100. The pipeline's "
+                "summary is what `briefing run` prints (verified sentences, citations "
+                "stripped, headline not included).",
+                f"Time: {self.seconds:.0f} s.",
+                "",
+            ]
+        )
+
+
+def evaluate_summaries(
+    root: Path,
+    config: Config,
+    prompts: Prompts,
+    generator: Generator | None,
+    embedder: Embedder | None,
+    limit: int | None = None,
+    words: int | None = None,
+    progress: Callable[[str], None] = log.info,
+) -> SummaryReport:
+    """Score the pipeline's summaries and the baselines against REFERENCE.md, cluster by cluster,
+    each system given the same number of words. Without a generator only the baselines are
+    scored (at `words`), which needs no model at all."""
+    from rouge_score.rouge_scorer import RougeScorer
+
+    from briefing.baselines import BASELINES, cut_to_words
+
+    started = time.monotonic()
+    scorer = RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    if generator is None and not words:
+        raise InputError("scoring the baselines alone needs a word budget (--words N)")
+    report = SummaryReport(generator.name if generator else "")
+    if words:
+        report.word_budget = f"{words} words for every system"
+    systems = ["briefing", *BASELINES] if generator else list(BASELINES)
+    sums = {name: {r: [0.0, 0.0] for r in ROUGE_TYPES} for name in systems}
+    word_sums = dict.fromkeys(systems, 0)
+    total = len(cluster_folders(root, limit))
+    if generator is not None and embedder is not None:
+        clusters = (
+            (done.name, done.story, printed_summary(done.summary))
+            for done in summarised_clusters(root, config, prompts, generator, embedder, limit)
+        )
+    else:
+        clusters = ((name, story, None) for name, _, story in cluster_stories(root, limit))
+    for name, story, ours in clusters:
+        reference = reference_summary(root / "clusters" / name)
+        budget = words or len(ours.split())
+        texts = {} if ours is None else {"briefing": cut_to_words([ours], budget)}
+        texts |= {system: make(story, budget) for system, make in BASELINES.items()}
+        row: dict = {"cluster": name, "budget": budget}
+        for system, text in texts.items():
+            scores = scorer.score(reference, text)
+            row[system] = {r: round(scores[r].fmeasure, 4) for r in ROUGE_TYPES}
+            for r in ROUGE_TYPES:
+                sums[system][r][0] += scores[r].fmeasure
+                sums[system][r][1] += scores[r].recall
+            word_sums[system] += len(text.split())
+        report.per_cluster.append(row)
+        report.clusters += 1
+        progress(
+            f"{report.clusters}/{total} {name}: ROUGE-2 "
+            + ", ".join(f"{system} {row[system]['rouge2']:.3f}" for system in texts)
+        )
+    if not report.clusters:
+        raise InputError(f"no cluster of {root} had a readable article")
+    for name in systems:
+        report.f1[name] = {r: sums[name][r][0] / report.clusters for r in ROUGE_TYPES}
+        report.recall[name] = {r: sums[name][r][1] / report.clusters for r in ROUGE_TYPES}
+        report.words[name] = word_sums[name] / report.clusters
     report.seconds = time.monotonic() - started
     return report
 
