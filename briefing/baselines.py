@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from briefing.records import Sentence, Story
+from briefing.records import Story
 
 _WORD = re.compile(r"\w[\w'’-]*")
 
@@ -43,10 +43,6 @@ def cut_to_words(sentences: list[str], budget: int) -> str:
         taken.append(" ".join(tokens[:left]))
         left -= len(tokens)
     return " ".join(taken)
-
-
-def story_sentences(story: Story) -> list[Sentence]:
-    return [s for a in story.articles for s in a.sentences]
 
 
 def lead_3(story: Story, budget: int) -> str:

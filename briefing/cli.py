@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from briefing.errors import BriefingError, InputError
+from briefing.errors import BriefingError
 
 app = typer.Typer(
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
@@ -209,8 +209,6 @@ def eval_summary(
     _setup_logging(False, False)
     cfg, path = load_config(config)
     generator = embedder = None
-    if baselines_only and not words:
-        raise InputError("--baselines-only needs a word budget: add --words N")
     if not baselines_only:
         name = model or cfg.default_generator
         generator = load_generator(name, cfg.profile(name, "causal-lm"), say=log.info)

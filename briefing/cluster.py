@@ -137,15 +137,18 @@ class PairScorer:
         backward = np.where(np.isfinite(backward_top), backward_top, 0).sum(axis=1) / counts
         return (forward.mean(axis=0) + backward) / 2
 
+    def scores(self, i: int, partners: np.ndarray) -> np.ndarray:
+        """The full similarity of article i with each partner."""
+        cheap = self.cheap(np.array([i]), partners)[0]
+        return cheap + self.settings.facts_weight * self.facts(i, partners)
+
     def exact(self, members: np.ndarray) -> np.ndarray:
         """Full similarity matrix among `members`."""
-        score = self.cheap(members, members)
+        score = np.eye(len(members), dtype=np.float32)
         for k in range(len(members) - 1):
-            rest = members[k + 1 :]
-            facts = self.settings.facts_weight * self.facts(members[k], rest)
-            score[k, k + 1 :] += facts
-            score[k + 1 :, k] += facts
-        np.fill_diagonal(score, 1.0)
+            row = self.scores(members[k], members[k + 1 :])
+            score[k, k + 1 :] = row
+            score[k + 1 :, k] = row
         return score
 
     def candidate_pairs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -172,9 +175,7 @@ class PairScorer:
         bounds = np.flatnonzero(np.diff(firsts)) + 1
         for group in np.split(np.arange(len(firsts)), bounds):
             i, partners = firsts[group[0]], seconds[group]
-            score = self.cheap(np.array([i]), partners)[0]
-            score += self.settings.facts_weight * self.facts(i, partners)
-            linked = partners[score >= self.settings.threshold]
+            linked = partners[self.scores(i, partners) >= self.settings.threshold]
             keep_first += [i] * len(linked)
             keep_second += linked.tolist()
         return np.array(keep_first, dtype=int), np.array(keep_second, dtype=int)

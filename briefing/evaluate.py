@@ -323,11 +323,8 @@ def evaluate_summaries(
     report = SummaryReport(generator.name if generator else "")
     if words:
         report.word_budget = f"{words} words for every system"
-    systems = ["briefing", *BASELINES] if generator else list(BASELINES)
-    sums = {name: {r: [0.0, 0.0] for r in ROUGE_TYPES} for name in systems}
-    word_sums = dict.fromkeys(systems, 0)
     total = len(cluster_folders(root, limit))
-    if generator is not None and embedder is not None:
+    if generator is not None:
         clusters = (
             (done.name, done.story, printed_summary(done.summary))
             for done in summarised_clusters(root, config, prompts, generator, embedder, limit)
@@ -342,23 +339,26 @@ def evaluate_summaries(
         row: dict = {"cluster": name, "budget": budget}
         for system, text in texts.items():
             scores = scorer.score(reference, text)
-            row[system] = {r: round(scores[r].fmeasure, 4) for r in ROUGE_TYPES}
-            for r in ROUGE_TYPES:
-                sums[system][r][0] += scores[r].fmeasure
-                sums[system][r][1] += scores[r].recall
-            word_sums[system] += len(text.split())
+            row[system] = {
+                "f1": {r: scores[r].fmeasure for r in ROUGE_TYPES},
+                "recall": {r: scores[r].recall for r in ROUGE_TYPES},
+                "words": len(text.split()),
+            }
         report.per_cluster.append(row)
         report.clusters += 1
         progress(
             f"{report.clusters}/{total} {name}: ROUGE-2 "
-            + ", ".join(f"{system} {row[system]['rouge2']:.3f}" for system in texts)
+            + ", ".join(f"{system} {row[system]['f1']['rouge2']:.3f}" for system in texts)
         )
     if not report.clusters:
         raise InputError(f"no cluster of {root} had a readable article")
-    for name in systems:
-        report.f1[name] = {r: sums[name][r][0] / report.clusters for r in ROUGE_TYPES}
-        report.recall[name] = {r: sums[name][r][1] / report.clusters for r in ROUGE_TYPES}
-        report.words[name] = word_sums[name] / report.clusters
+    rows = report.per_cluster
+    for system in (s for s in rows[0] if s not in ("cluster", "budget")):
+        for measure, means in (("f1", report.f1), ("recall", report.recall)):
+            means[system] = {
+                r: sum(row[system][measure][r] for row in rows) / len(rows) for r in ROUGE_TYPES
+            }
+        report.words[system] = sum(row[system]["words"] for row in rows) / len(rows)
     report.seconds = time.monotonic() - started
     return report
 
