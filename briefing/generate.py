@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from briefing.config import PromptTemplate
 from briefing.models import Generator
 from briefing.records import Draft, Evidence, Sentence, Story
+from briefing.verify import split_sentences
 
 _MARKUP = re.compile(r"[*_`#]+")
 _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
@@ -16,7 +17,7 @@ _INNER_LABEL = re.compile(r"(^|\s)(the\s+)?(summary|headline)\s*:\s*", re.I)
 
 
 HEADLINE_TOKENS = 32
-REPAIR_TOKENS = 80
+REWRITE_TOKENS = 80
 
 
 @dataclass(frozen=True)
@@ -46,41 +47,53 @@ def parse_headline(text: str) -> str:
     return _INNER_LABEL.sub(" ", _flatten(first_line)).strip(" \"'“”")
 
 
+def rewrite(
+    prompt: PromptTemplate, generator: Generator, source: Sentence, tokens: int
+) -> tuple[str, str]:
+    """The model's rewrite of one source sentence, favouring its words: its raw answer, and the
+    first sentence of that answer without labels or markup ("" when it wrote nothing)."""
+    raw = generator.generate(
+        prompt.fill(sentence=source.text), copy_from=source.text, max_new_tokens=tokens
+    )
+    sentences = split_sentences(parse_summary(raw))
+    return raw, sentences[0].strip(" \"'“”") if sentences else ""
+
+
 def generate(
     story: Story,
     evidence: Evidence,
     prompts: Prompts,
     generator: Generator,
-    n_sentences: str,
     headline_sentences: int = 3,
 ) -> Draft:
-    """Two calls: the summary from all the evidence, the headline from its opening sentences."""
-    source = " ".join(s.text for s in evidence.sentences)
-    summary_raw = generator.generate(
-        prompts.summary.fill(
-            evidence=format_evidence(evidence),
-            n_articles=str(len(story.articles)),
-            n_sentences=n_sentences,
-        ),
-        copy_from=source,
-    )
+    """One call per evidence sentence, each condensed into one summary sentence, and one call
+    for the headline from the opening sentences.
+
+    Summarising 250 words of evidence at once, the 135M default model wrote sentences the
+    verifier kept as written 51% of the time on Multi-News; shortening one sentence at a time,
+    83% (benchmarks/RESULTS.md). What the summary covers is decided by select, which chooses
+    the facts most outlets report.
+    """
+    answers = [rewrite(prompts.summary, generator, s, REWRITE_TOKENS) for s in evidence.sentences]
     lead = Evidence(evidence.story_id, evidence.sentences[:headline_sentences])
     headline_raw = generator.generate(
         prompts.headline.fill(evidence=format_evidence(lead)),
         copy_from=" ".join(s.text for s in lead.sentences),
         max_new_tokens=HEADLINE_TOKENS,
     )
-    raw = f"{summary_raw}\n\n[headline]\n{headline_raw}"
-    return Draft(story.id, parse_headline(headline_raw), parse_summary(summary_raw), raw)
+    summary = " ".join(_as_sentence(sentence) for _, sentence in answers if sentence)
+    raw = "\n".join(raw for raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
+    return Draft(story.id, parse_headline(headline_raw), summary, raw)
+
+
+def _as_sentence(text: str) -> str:
+    return text if text[-1] in ".!?" else text + "."
 
 
 def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence], str]:
-    """The verifier's second try: the model rewrites one source sentence, favouring its words."""
+    """The verifier's second try: the model rewrites one source sentence under a stricter prompt."""
 
     def repair(source: Sentence) -> str:
-        raw = generator.generate(
-            prompt.fill(sentence=source.text), copy_from=source.text, max_new_tokens=REPAIR_TOKENS
-        )
-        return parse_headline(raw)
+        return rewrite(prompt, generator, source, REWRITE_TOKENS)[1]
 
     return repair

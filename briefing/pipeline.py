@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def load_prompts(config_path: Path) -> Prompts:
     """The prompt templates beside models.yaml (or the packaged ones), checked for their values."""
     return Prompts(
-        summary=load_prompt(config_path, "summarise").require("evidence"),
+        summary=load_prompt(config_path, "summarise").require("sentence"),
         headline=load_prompt(config_path, "headline").require("evidence"),
         repair=load_prompt(config_path, "repair").require("sentence"),
     )
@@ -75,10 +75,9 @@ def summarise_story(
         len(story.articles),
         len(evidence.sentences),
     )
-    n_sentences = "2 to 3" if len(evidence.sentences) <= 4 else "3 to 5"
     failure = None
     try:
-        draft = generate(story, evidence, prompts, generator, n_sentences)
+        draft = generate(story, evidence, prompts, generator)
     except Exception as exc:
         log.error("%s: the model failed (%s); quoting the sources instead", label, exc)
         draft, failure = None, f"the model failed: {exc}"

@@ -124,7 +124,7 @@ def _stopwords() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
 
 
-_STOP = _stopwords()
+STOP_WORDS = _stopwords()
 
 
 def stem(word: str) -> str:
@@ -136,7 +136,7 @@ def content_words(text: str) -> set[str]:
     return {
         stem(t)
         for t in _TOKEN.findall(text)
-        if t.lower() not in _STOP and not t[0].isdigit() and len(t) > 1
+        if t.lower() not in STOP_WORDS and not t[0].isdigit() and len(t) > 1
     }
 
 

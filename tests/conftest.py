@@ -1,7 +1,7 @@
 """Shared fakes and fixtures.
 
 Unit tests use FakeEmbedder (hashed bag of words: texts sharing words get similar vectors, the
-same text always the same vector) and FakeGenerator (returns queued answers). End-to-end tests
+same text always the same vector) and FakeGenerator (queued headlines; sentence rewrites by rule). End-to-end tests
 marked `e2e` run the real embedded models; their weights are pulled into the user's cache on
 first use.
 """
@@ -41,10 +41,18 @@ class FakeEmbedder:
 
 
 class FakeGenerator:
+    """Headlines come from the queued `answers`. A sentence rewrite (summary sentence or
+    repair) answers `rewrites[source]` for the first key found in the source sentence, a list
+    answering its calls in turn; a source no key matches is copied back unchanged."""
+
     name = "fake-generator"
 
-    def __init__(self, *answers: str):
+    def __init__(self, *answers: str, rewrites: dict[str, str | list[str]] | None = None):
         self.answers = deque(answers)
+        self.rewrites = {
+            key: deque([value] if isinstance(value, str) else value)
+            for key, value in (rewrites or {}).items()
+        }
         self.prompts: list[list[dict[str, str]]] = []
         self.copy_from: list[str] = []
 
@@ -53,9 +61,20 @@ class FakeGenerator:
     ) -> str:
         self.prompts.append(messages)
         self.copy_from.append(copy_from)
+        if "headline" not in messages[-1]["content"].lower():
+            key = next((k for k in self.rewrites if k in copy_from), None)
+            if key is None:
+                return copy_from
+            queued = self.rewrites[key]
+            return queued.popleft() if len(queued) > 1 else queued[0]
         if not self.answers:
-            raise AssertionError("FakeGenerator ran out of answers")
+            raise AssertionError("FakeGenerator ran out of headlines")
         return self.answers.popleft()
+
+    def rewrite_prompts(self) -> list[str]:
+        return [
+            m[-1]["content"] for m in self.prompts if "headline" not in m[-1]["content"].lower()
+        ]
 
 
 @pytest.fixture

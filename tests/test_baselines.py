@@ -62,15 +62,15 @@ def test_summary_evaluation_scores_every_system_at_one_budget(tmp_path):
 
     files = {"clusters/c1/a.txt": FLOOD["a/flood.txt"], "clusters/c1/b.txt": FLOOD["b/flood.txt"]}
     files["clusters/c1/REFERENCE.md"] = (
-        "– The River Arden flooded 40 homes in Kelby on Monday, and residents were moved to "
-        "the school hall."
+        "– The River Arden burst its banks in Kelby on Monday; the flooded homes will be "
+        "inspected by engineers on Tuesday."
     )
     root = write_files(tmp_path, files)
     config, path = load_config()
+    # the model copies two sentences and writes nothing for the others
     generator = FakeGenerator(
-        "The River Arden burst its banks in Kelby on Monday, flooding 40 homes. "
-        "Residents of the flooded homes were moved to the Kelby school hall.",
         "River Arden floods Kelby",
+        rewrites={"Firefighters": "", "bakery": "", "Floods from": "", "Residents": ""},
     )
     report = evaluate_summaries(root, config, load_prompts(path), generator, FakeEmbedder())
     assert report.clusters == 1

@@ -36,11 +36,7 @@ def call_main(monkeypatch, capsys, *args):
 
 @pytest.fixture
 def fake_models(monkeypatch):
-    generator = FakeGenerator(
-        "The Harlow bridge was closed on Monday after winds reached 120 km/h. "
-        "Engineers will inspect the bridge before it reopens.",
-        "Storm closes Harlow bridge",
-    )
+    generator = FakeGenerator("Storm closes Harlow bridge")
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: generator)
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
     return generator

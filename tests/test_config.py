@@ -75,6 +75,8 @@ def test_prompt_fails_loudly_on_missing_values(tmp_path):
         prompt.require("n_articles")
 
 
-def test_shipped_prompt_uses_the_evidence():
-    prompt = load_prompt(packaged_defaults() / "models.yaml", "summarise").require("evidence")
-    assert {"evidence", "n_sentences", "n_articles"} == prompt.names
+def test_shipped_prompts_use_their_inputs():
+    defaults = packaged_defaults() / "models.yaml"
+    assert load_prompt(defaults, "summarise").names == {"sentence"}
+    assert load_prompt(defaults, "repair").names == {"sentence"}
+    assert load_prompt(defaults, "headline").names == {"evidence"}

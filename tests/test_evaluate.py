@@ -21,20 +21,24 @@ CLUSTER = {
 def test_grounding_figures_count_what_became_of_each_sentence(tmp_path):
     root = write_files(tmp_path, CLUSTER)
     config, path = load_config()
+    # one sentence copied faithfully, one with a changed number (its repair fails again), one
+    # invented
     generator = FakeGenerator(
-        # summary: one faithful sentence, one with a changed number, one invented
-        "Engineers opened the floodgates of the Arden dam on Monday after 80 millimetres of rain. "
-        "Engineers opened the floodgates of the Arden dam on Monday after 95 millimetres of rain. "
-        "Penguins sang opera in Lisbon.",
-        "Arden dam opens floodgates",  # headline
-        "Engineers opened the Arden dam after 95 millimetres of rain.",  # repair, fails again
+        "Arden dam opens floodgates",
+        rewrites={
+            "released water": [
+                "The Arden dam released water on Monday after 95 millimetres of rain.",
+                "The Arden dam released water after 95 millimetres of rain.",
+            ],
+            "Villages downstream": "Penguins sang opera in Lisbon.",
+        },
     )
     report = evaluate_grounding(root, config, load_prompts(path), generator, FakeEmbedder())
     assert report.clusters == 1
     assert report.sentences_generated == 3
     assert report.kept_as_written == 1
     assert report.repaired == 0
-    # the changed number would be replaced by its source, already printed, so it is dropped
+    # the changed number is replaced by its source, quoted; the invented sentence is dropped
     assert report.replaced_by_quotes + report.dropped == 2
     assert report.unsupported_kept == 0
     assert (

@@ -62,7 +62,7 @@ def test_wheel_ships_defaults_and_works_outside_the_checkout(tmp_path):
             "-c",
             "from briefing.config import load_config, load_prompt\n"
             "config, path = load_config()\n"
-            "load_prompt(path, 'summarise').require('evidence')\n"
+            "load_prompt(path, 'summarise').require('sentence')\n"
             "print(path)",
         ],
         cwd=elsewhere,

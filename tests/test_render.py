@@ -25,10 +25,10 @@ FILES = {
 }
 
 
-def make_briefing(tmp_path, fake_embedder, summary, headline="Arden river floods"):
+def make_briefing(tmp_path, fake_embedder, rewrites, headline="Arden river floods"):
     root = write_files(tmp_path / "in", FILES)
     config, path = load_config()
-    generator = FakeGenerator(summary, headline)
+    generator = FakeGenerator(headline, rewrites=rewrites)
     briefing = build_briefing(
         root, dt.date(2026, 11, 22), config, load_prompts(path), generator, fake_embedder
     )
@@ -39,8 +39,10 @@ def test_markdown_has_title_overview_stories_sources_and_skipped(tmp_path, fake_
     briefing, generator = make_briefing(
         tmp_path,
         fake_embedder,
-        "About 300 homes in Millbrook were evacuated "
-        "when the Arden river burst its banks. The mayor resigned over 12 complaints.",
+        {
+            "the fire service said": "About 300 homes in Millbrook were evacuated.",
+            "after 80 millimetres": "The mayor resigned over 12 complaints.",
+        },
     )
     text = render_markdown(briefing)
     assert text.startswith("# Briefing for 2026-11-22\n")
@@ -49,15 +51,16 @@ def test_markdown_has_title_overview_stories_sources_and_skipped(tmp_path, fake_
     assert "The mayor resigned" not in text
     assert "- river/flood\\_1.txt: Valley river floods after storm" in text
     assert "## Skipped inputs\n\n- empty.txt: empty file" in text
-    # the evidence reached the model
-    assert "About 300 homes in Millbrook" in generator.prompts[0][-1]["content"]
+    # each evidence sentence reached the model on its own
+    asked = generator.rewrite_prompts()
+    assert any("About 300 homes in Millbrook" in p and "Arden river burst" not in p for p in asked)
 
 
 def test_every_footnote_resolves_to_a_real_line(tmp_path, fake_embedder):
     briefing, _ = make_briefing(
         tmp_path,
         fake_embedder,
-        "About 300 homes in Millbrook were evacuated.",
+        {"the fire service said": "About 300 homes in Millbrook were evacuated."},
     )
     text = render_markdown(briefing)
     refs = set(re.findall(r"\[\^(\d+)\](?!:)", text))
@@ -78,7 +81,7 @@ def test_json_holds_the_same_content(tmp_path, fake_embedder):
     briefing, _ = make_briefing(
         tmp_path,
         fake_embedder,
-        "About 300 homes in Millbrook were evacuated. Twelve bridges collapsed.",
+        {"after 80 millimetres": "Twelve bridges collapsed."},
     )
     data = json.loads(render_json(briefing))
     assert data["date"] == "2026-11-22"

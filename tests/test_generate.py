@@ -1,0 +1,40 @@
+from conftest import FakeEmbedder, FakeGenerator, prepare
+
+from briefing.config import load_config
+from briefing.generate import generate
+from briefing.pipeline import load_prompts
+from briefing.records import Evidence, Story
+
+FILES = {
+    "a.txt": (
+        "Bridge closed\n\n"
+        "The Harlow bridge was closed on Monday after winds reached 120 km/h.\n\n"
+        "Engineers will inspect the bridge before it reopens, the council said.\n"
+    )
+}
+
+
+def test_each_evidence_sentence_is_shortened_on_its_own(tmp_path):
+    articles, _ = prepare(tmp_path, FILES, FakeEmbedder())
+    story = Story("s", tuple(articles))
+    evidence = Evidence("s", articles[0].sentences)
+    _, path = load_config()
+    generator = FakeGenerator(
+        "**Headline:** Storm closes Harlow bridge",
+        rewrites={
+            "Harlow bridge was closed": "Summary: The Harlow bridge was closed on Monday. Extra.",
+            "Engineers": "Engineers will inspect the bridge",
+        },
+    )
+    draft = generate(story, evidence, load_prompts(path), generator)
+    rewrites = generator.rewrite_prompts()
+    assert len(rewrites) == 2
+    assert "Harlow bridge was closed" in rewrites[0] and "Engineers" not in rewrites[0]
+    # the model is biased toward the words of the one sentence it rewrites
+    assert generator.copy_from[0] == articles[0].sentences[0].text
+    # first sentence of each answer, labels removed, a full stop added where missing
+    assert draft.summary == (
+        "The Harlow bridge was closed on Monday. Engineers will inspect the bridge."
+    )
+    assert draft.headline == "Storm closes Harlow bridge"
+    assert "Extra." in draft.raw and "[headline]" in draft.raw

@@ -1,0 +1,79 @@
+from conftest import FakeEmbedder, prepare
+
+from briefing.config import SelectSettings
+from briefing.records import Story
+from briefing.select import concept_weights, concepts, select
+
+FERRY = {
+    "a/ferry.txt": (
+        "Ferry strike\n\n"
+        "Ferry crews in Portmoor walked out on Friday over a pay dispute.\n\n"
+        "The harbour cafe on Quay Street had its busiest morning of the year.\n\n"
+        "Ferry crews want a raise of 6 percent, the union said.\n"
+    ),
+    "b/ferry.txt": (
+        "Portmoor ferries stop\n\n"
+        "No ferries left Portmoor on Friday as crews walked out over a pay dispute.\n\n"
+        "A local choir rehearsed in the church hall on Friday evening.\n"
+    ),
+    "c/ferry.txt": (
+        "Strike halts Portmoor ferries\n\n"
+        "Crews walked out on Friday in a pay dispute, stopping all Portmoor ferries.\n\n"
+        "The union said ferry crews want a raise of 6 percent.\n"
+    ),
+}
+
+
+def ferry_story(tmp_path):
+    articles, vectors = prepare(tmp_path, FERRY, FakeEmbedder())
+    return Story("s", tuple(articles)), vectors
+
+
+def test_concepts_are_stemmed_word_pairs_without_stop_word_pairs():
+    found = concepts("Crews walked out of the harbour")
+    assert ("crew", "walk") in found and ("walk", "out") in found
+    assert ("of", "the") not in found  # two stop words say nothing
+    assert ("the", "harbour") in found
+
+
+def test_a_concept_counts_once_per_other_article_that_shares_it(tmp_path):
+    story, _ = ferry_story(tmp_path)
+    weights = concept_weights(story)
+    assert weights[("walk", "out")] == 2  # in all three articles
+    assert weights[("pay", "disput")] == 2
+    assert ("harbour", "cafe") not in weights  # one outlet only
+
+
+def test_shared_facts_are_chosen_and_single_outlet_asides_left_out(tmp_path):
+    story, vectors = ferry_story(tmp_path)
+    evidence = select(story, vectors, SelectSettings(max_sentences=2, max_words=100))
+    texts = [s.text for s in evidence.sentences]
+    assert len(texts) == 2
+    assert not any("cafe" in t or "choir" in t for t in texts)
+    # the walk-out and the pay claim, not the same walk-out twice
+    assert any("walked out" in t for t in texts) and any("6 percent" in t for t in texts)
+
+
+def test_evidence_keeps_reading_order_and_the_word_budget(tmp_path):
+    story, vectors = ferry_story(tmp_path)
+    evidence = select(story, vectors, SelectSettings(max_sentences=5, max_words=30))
+    assert sum(len(s.text.split()) for s in evidence.sentences) <= 30
+    order = {a.id: i for i, a in enumerate(story.articles)}
+    keys = [(order[s.article_id], s.index) for s in evidence.sentences]
+    assert keys == sorted(keys)
+
+
+def test_a_story_with_no_shared_pairs_still_gets_its_opening_sentences(tmp_path):
+    articles, vectors = prepare(
+        tmp_path,
+        {
+            "one.txt": (
+                "Library opens\n\n"
+                "The new library in Elmwick opened its doors on Saturday morning.\n\n"
+                "Children queued for the reading corner before nine o'clock.\n"
+            )
+        },
+        FakeEmbedder(),
+    )
+    evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
+    assert evidence.sentences[0].text.startswith("The new library in Elmwick")
