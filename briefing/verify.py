@@ -12,6 +12,7 @@ verbatim, cited.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -52,7 +53,8 @@ _ORDINAL_WORDS = {
     "tenth": 10,
 }
 _ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
-_QUOTED = re.compile(r"[“\"]([^”\"]{8,})[”\"]")
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,})(?:[”\"]|$)")
+_REPEATABLE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+", re.U)
 _NUMBER_WORDS = {
     "zero": 0,
     "one": 1,
@@ -238,7 +240,22 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     for quoted in _QUOTED.findall(sentence):
         if f" {_squash(quoted)} " not in squashed:
             problems.append(f"quotation “{quoted.strip()}” not in the cited lines")
+    repeated = _repeated_words(sentence, cited_text)
+    if repeated:
+        problems.append(f"repeats {', '.join(repeated)} more often than the cited lines")
     return problems
+
+
+def _repeated_words(sentence: str, cited_text: str) -> list[str]:
+    """Words or numbers the sentence says at least twice and more often than the cited lines:
+    the mark of a small model looping ("bike-bike-bike", "the 1998 cup of 1998")."""
+    said = Counter(w.lower() for w in _REPEATABLE.findall(sentence))
+    cited = Counter(w.lower() for w in _REPEATABLE.findall(cited_text))
+    return sorted(
+        f"“{w}”"
+        for w, n in said.items()
+        if n >= 2 and n > cited[w] and (w.isdigit() or (w not in STOP_WORDS and len(w) > 2))
+    )
 
 
 @dataclass(frozen=True)

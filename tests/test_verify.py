@@ -56,6 +56,19 @@ def test_names_are_runs_of_capitalised_words():
         ("Twelve people were hurt.", "Fourteen people were hurt.", "12"),
         ("Harbour master Ines Calder spoke.", "Harbour master Ina Calder spoke.", "ines calder"),
         ("Harlow Athletics lost.", "Harlow Athletic lost.", "harlow athletics"),
+        # a small model looping: words or numbers said more often than the source says them
+        ("Rovers won the 1998 cup of 1998.", "Rovers last won the cup in 1998.", "“1998”"),
+        (
+            "It struck at 7:40 am, the harbour master said in his 7:40 am.",
+            "It struck at 7:40 am, the harbour master said.",
+            "“7:40”",
+        ),
+        # a quotation the model never closed is still a quotation
+        (
+            'Lumora sold the e-bike, which was in a "british-bike-bike-bike-b.',
+            "Lumora sold the e-bike in Britain.",
+            "quotation",
+        ),
     ],
 )
 def test_hard_checks_catch_changed_numbers_and_names(sentence, source, problem):
@@ -71,6 +84,7 @@ def test_hard_checks_catch_changed_numbers_and_names(sentence, source, problem):
         ("US officials said so.", "U.S. officials said so."),
         ("Japanese officials said so.", "Officials in Japan said so."),
         ("The United States agreed.", "The U.S. agreed."),
+        ("The line has 14 stops and costs 14 million.", "It has 14 stops and costs 14 million."),
     ],
 )
 def test_hard_checks_accept_ordinary_variants(sentence, source):
