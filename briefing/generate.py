@@ -71,7 +71,7 @@ def generate(
 
     Summarising 250 words of evidence at once, the 135M default model wrote sentences the
     verifier kept as written 51% of the time on Multi-News; shortening one sentence at a time,
-    83% (benchmarks/RESULTS.md). What the summary covers is decided by select, which chooses
+    72%, and 84% kept or repaired (benchmarks/RESULTS.md). What the summary covers is decided by select, which chooses
     the facts most outlets report.
     """
     answers = [rewrite(prompts.summary, generator, s, REWRITE_TOKENS) for s in evidence.sentences]
