@@ -71,8 +71,8 @@ def generate(
 
     Summarising 250 words of evidence at once, the 135M default model wrote sentences the
     verifier kept as written 51% of the time on Multi-News; shortening one sentence at a time,
-    72%, and 84% kept or repaired (benchmarks/RESULTS.md). What the summary covers is decided by select, which chooses
-    the facts most outlets report.
+    72%, and 84% kept or repaired (benchmarks/RESULTS.md). What the summary covers is decided
+    by select, which chooses the facts most outlets report.
     """
     answers = [rewrite(prompts.summary, generator, s, REWRITE_TOKENS) for s in evidence.sentences]
     lead = Evidence(evidence.story_id, evidence.sentences[:headline_sentences])

@@ -49,13 +49,18 @@ def concepts(text: str) -> set[Concept]:
     }
 
 
-def concept_weights(story: Story) -> dict[Concept, int]:
+def sentence_concepts(story: Story) -> dict[tuple[str, int], set[Concept]]:
+    """The concepts of every sentence of the story, by (article id, sentence index)."""
+    return {(s.article_id, s.index): concepts(s.text) for a in story.articles for s in a.sentences}
+
+
+def concept_weights(story: Story, found: dict[tuple[str, int], set[Concept]]) -> dict[Concept, int]:
     """How much each concept of the story counts: the number of other articles that have it."""
-    per_article = [set().union(*(concepts(s.text) for s in a.sentences)) for a in story.articles]
+    per_article = [[found[(s.article_id, s.index)] for s in a.sentences] for a in story.articles]
     if len(per_article) > 1:
-        counts = Counter(c for found in per_article for c in found)
+        counts = Counter(c for sets in per_article for c in set().union(*sets))
         return {c: n - 1 for c, n in counts.items() if n > 1}
-    counts = Counter(c for a in story.articles for s in a.sentences for c in concepts(s.text))
+    counts = Counter(c for sets in per_article for found_in in sets for c in found_in)
     return {c: n for c, n in counts.items() if n > 1}
 
 
@@ -67,8 +72,9 @@ def select(story: Story, vectors: ArticleVectors, settings: SelectSettings) -> E
     candidates = [
         s for a in story.articles for s in a.sentences if len(words(s.text)) >= settings.min_words
     ] or [s for a in story.articles for s in a.sentences]
-    weights = concept_weights(story)
-    found = [concepts(s.text) for s in candidates]
+    by_sentence = sentence_concepts(story)
+    weights = concept_weights(story, by_sentence)
+    found = [by_sentence[(s.article_id, s.index)] for s in candidates]
     lengths = [max(1, len(s.text.split())) for s in candidates]
     boost = [1.0 + POSITION_BOOST * position_score(s) for s in candidates]
     covered: set[Concept] = set()

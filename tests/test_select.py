@@ -2,7 +2,7 @@ from conftest import FakeEmbedder, prepare
 
 from briefing.config import SelectSettings
 from briefing.records import Story
-from briefing.select import concept_weights, concepts, select
+from briefing.select import concept_weights, concepts, select, sentence_concepts
 
 FERRY = {
     "a/ferry.txt": (
@@ -38,7 +38,7 @@ def test_concepts_are_stemmed_word_pairs_without_stop_word_pairs():
 
 def test_a_concept_counts_once_per_other_article_that_shares_it(tmp_path):
     story, _ = ferry_story(tmp_path)
-    weights = concept_weights(story)
+    weights = concept_weights(story, sentence_concepts(story))
     assert weights[("walk", "out")] == 2  # in all three articles
     assert weights[("pay", "disput")] == 2
     assert ("harbour", "cafe") not in weights  # one outlet only
