@@ -17,7 +17,7 @@ from rouge_score.rouge_scorer import RougeScorer
 from briefing.baselines import BASELINES
 from briefing.config import load_config
 from briefing.embed import embed_articles
-from briefing.evaluate import ROUGE_TYPES, cluster_stories, reference_summary
+from briefing.evaluate import ROUGE_TYPES, SummaryReport, cluster_stories, reference_summary
 from briefing.models import load_embedder
 from briefing.select import select
 
@@ -32,36 +32,20 @@ def main() -> None:
     settings = config.pipeline
     embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
     scorer = RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
-    systems = ["evidence", *BASELINES]
-    totals = {system: dict.fromkeys(ROUGE_TYPES, 0.0) for system in systems}
-    words = dict.fromkeys(systems, 0)
-    clusters = 0
+    report = SummaryReport(generator="", word_budget="per cluster: the evidence's length")
     for name, _folder, story in cluster_stories(args.folder, args.limit):
         vectors = embed_articles(list(story.articles), embedder, settings.cluster.lead_sentences)
         evidence = " ".join(s.text for s in select(story, vectors, settings.select).sentences)
         budget = len(evidence.split())
         texts = {"evidence": evidence}
         texts |= {system: make(story, budget) for system, make in BASELINES.items()}
-        reference = reference_summary(args.folder / "clusters" / name)
-        for system, text in texts.items():
-            scores = scorer.score(reference, text)
-            for rouge in ROUGE_TYPES:
-                totals[system][rouge] += scores[rouge].fmeasure
-            words[system] += len(text.split())
-        clusters += 1
-    print(f"{clusters} clusters, {time.monotonic() - started:.0f} s; F1 x 100, means over clusters")
-    print("| system | ROUGE-1 | ROUGE-2 | ROUGE-L | words |")
-    print("|---|---:|---:|---:|---:|")
-    for system in systems:
-        r = {rouge: 100 * totals[system][rouge] / clusters for rouge in ROUGE_TYPES}
-        print(
-            f"| {system} | {r['rouge1']:.2f} | {r['rouge2']:.2f} | {r['rougeL']:.2f} | "
-            f"{words[system] / clusters:.1f} |"
-        )
-    base = totals["evidence"]["rouge2"]
+        report.add(scorer, name, budget, reference_summary(args.folder / "clusters" / name), texts)
+    report.finish()
+    print(f"{report.clusters} clusters, {time.monotonic() - started:.0f} s")
+    print(report.table())
     print(
         "ROUGE-2 of the evidence: "
-        + ", ".join(f"{base / totals[s]['rouge2']:.2f}x {s}" for s in BASELINES)
+        + ", ".join(f"{report.ratio('evidence', s):.2f}x {s}" for s in BASELINES)
     )
 
 

@@ -247,6 +247,30 @@ class SummaryReport:
     words: dict[str, float] = field(default_factory=dict)
     per_cluster: list[dict] = field(default_factory=list)
 
+    def add(self, scorer, name: str, budget: int, reference: str, texts: dict[str, str]) -> dict:
+        """Score each system's text of one cluster against its reference; the row is kept."""
+        row: dict = {"cluster": name, "budget": budget}
+        for system, text in texts.items():
+            scores = scorer.score(reference, text)
+            row[system] = {
+                "f1": {r: scores[r].fmeasure for r in ROUGE_TYPES},
+                "recall": {r: scores[r].recall for r in ROUGE_TYPES},
+                "words": len(text.split()),
+            }
+        self.per_cluster.append(row)
+        self.clusters += 1
+        return row
+
+    def finish(self) -> None:
+        """The means over clusters, from the per-cluster rows."""
+        rows = self.per_cluster
+        for system in (s for s in rows[0] if s not in ("cluster", "budget")):
+            for measure, means in (("f1", self.f1), ("recall", self.recall)):
+                means[system] = {
+                    r: sum(row[system][measure][r] for row in rows) / len(rows) for r in ROUGE_TYPES
+                }
+            self.words[system] = sum(row[system]["words"] for row in rows) / len(rows)
+
     def ratio(self, system: str, baseline: str, rouge: str = "rouge2") -> float:
         base = self.f1[baseline][rouge]
         return self.f1[system][rouge] / base if base else float("inf")
@@ -336,29 +360,14 @@ def evaluate_summaries(
         budget = words or len(ours.split())
         texts = {} if ours is None else {"briefing": cut_to_words([ours], budget)}
         texts |= {system: make(story, budget) for system, make in BASELINES.items()}
-        row: dict = {"cluster": name, "budget": budget}
-        for system, text in texts.items():
-            scores = scorer.score(reference, text)
-            row[system] = {
-                "f1": {r: scores[r].fmeasure for r in ROUGE_TYPES},
-                "recall": {r: scores[r].recall for r in ROUGE_TYPES},
-                "words": len(text.split()),
-            }
-        report.per_cluster.append(row)
-        report.clusters += 1
+        row = report.add(scorer, name, budget, reference, texts)
         progress(
             f"{report.clusters}/{total} {name}: ROUGE-2 "
             + ", ".join(f"{system} {row[system]['f1']['rouge2']:.3f}" for system in texts)
         )
     if not report.clusters:
         raise InputError(f"no cluster of {root} had a readable article")
-    rows = report.per_cluster
-    for system in (s for s in rows[0] if s not in ("cluster", "budget")):
-        for measure, means in (("f1", report.f1), ("recall", report.recall)):
-            means[system] = {
-                r: sum(row[system][measure][r] for row in rows) / len(rows) for r in ROUGE_TYPES
-            }
-        report.words[system] = sum(row[system]["words"] for row in rows) / len(rows)
+    report.finish()
     report.seconds = time.monotonic() - started
     return report
 

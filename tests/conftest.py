@@ -1,9 +1,9 @@
 """Shared fakes and fixtures.
 
 Unit tests use FakeEmbedder (hashed bag of words: texts sharing words get similar vectors, the
-same text always the same vector) and FakeGenerator (queued headlines; sentence rewrites by rule). End-to-end tests
-marked `e2e` run the real embedded models; their weights are pulled into the user's cache on
-first use.
+same text always the same vector) and FakeGenerator (queued headlines; sentence rewrites by
+rule). End-to-end tests marked `e2e` run the real embedded models; their weights are pulled into
+the user's cache on first use.
 """
 
 from __future__ import annotations
