@@ -51,6 +51,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"^(thanks to the )?courtesy( of)?\b|^(additional )?reporting by\b"
             r"|^(editing|edited|writing|compiled) by\b|^(photo|image|picture|video)s?( credit)?:"
+            r"|^credits?\s*:"
             r"|\((reporting|editing) by\b",
             re.I,
         ),

@@ -17,6 +17,7 @@ JUNK = [
     "Distributed by Example Content Agency, LLC.",
     "Copyright 2025 The Gazette. All rights reserved.",
     "Additional reporting by Sam Reed in Oslo",
+    "Credit: Dr. Ana K. Lund",
     "Follow us on Twitter for live updates.",
     "Advertisement",
     "Share this article",
@@ -30,6 +31,7 @@ TEXT = [
     "Mayor Tomas Reyne said work would start in 2028.",
     "Residents said they would follow the debate closely.",
     "The agency published its latest figures on Monday.",
+    "Credit card debt rose by 4% in the year to March.",
 ]
 
 
@@ -133,3 +135,19 @@ def test_a_first_line_that_is_a_sentence_is_body_not_title(tmp_path):
     one, two = clean(ingest(tmp_path)[0])
     assert one.title == "" and len(one.sentences) == 1 and one.sentences[0].start_line == 2
     assert two.title == "" and [s.start_line for s in two.sentences] == [2, 4]
+
+
+def test_photo_credit_run_into_a_caption_line_is_not_a_sentence(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "a.txt": "Mound found under car park\n\nThe grass mound that lies under the old car park "
+            "of Ness was a meeting place, the dig team said. Credit: Dr. Ana K. Lund\n\nIt dates from the 11th century.\n"
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert [s.text for s in article.sentences] == [
+        "The grass mound that lies under the old car park of Ness was a meeting place, "
+        "the dig team said.",
+        "It dates from the 11th century.",
+    ]
