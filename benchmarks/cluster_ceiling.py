@@ -18,7 +18,6 @@ first sentence, and the neighbour's), so that a person can see what they are.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,10 +26,8 @@ import numpy as np
 
 from briefing.cluster import PairScorer
 from briefing.config import load_config
-from briefing.embed import embed_articles
-from briefing.evaluate import bcubed, copy_articles, labelled_articles, load_labels
+from briefing.evaluate import bcubed, load_labels, read_labelled_articles
 from briefing.models import load_embedder
-from briefing.pipeline import prepare_articles
 
 
 def describe(article) -> str:
@@ -48,10 +45,7 @@ def main() -> None:
     settings = config.pipeline.cluster
     embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
     labels = load_labels(args.folder)
-    chosen = [rel for rels in labelled_articles(args.folder).values() for rel in rels]
-    with tempfile.TemporaryDirectory() as tmp:
-        articles, _ = prepare_articles(copy_articles(args.folder, chosen, Path(tmp)))
-        vectors = embed_articles(articles, embedder, settings.lead_sentences)
+    articles, vectors = read_labelled_articles(args.folder, embedder, settings.lead_sentences)
     similarity = PairScorer(articles, vectors, settings).exact(np.arange(len(articles)))
     np.fill_diagonal(similarity, -np.inf)
     nearest = similarity.argmax(axis=1)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from briefing.cluster import story_id
 from briefing.config import Config
-from briefing.embed import embed_articles
+from briefing.embed import ArticleVectors, embed_articles
 from briefing.errors import InputError
 from briefing.generate import Prompts, repairer
 from briefing.models import Embedder, Generator
 from briefing.pipeline import prepare_articles, summarise_story
-from briefing.records import Story, Summary
+from briefing.records import Article, Story, Summary
 from briefing.verify import hard_check_problems, split_sentences
 
 log = logging.getLogger(__name__)
@@ -450,6 +450,18 @@ class ClusterReport:
         return "\n".join(out)
 
 
+def read_labelled_articles(
+    root: Path, embedder: Embedder, lead_sentences: int, keep_boilerplate: bool = False
+) -> tuple[list[Article], ArticleVectors]:
+    """The labelled articles of `root` read, cleaned and embedded as `briefing run` would."""
+    chosen = [rel for rels in labelled_articles(root, keep_boilerplate).values() for rel in rels]
+    with tempfile.TemporaryDirectory() as tmp:
+        # Only the labelled articles: reference summaries and (by default) the flagged page
+        # furniture are not what a user's folder would hold.
+        articles, _ = prepare_articles(copy_articles(root, chosen, Path(tmp)))
+        return articles, embed_articles(articles, embedder, lead_sentences)
+
+
 def evaluate_clustering(
     root: Path, config: Config, embedder: Embedder, boilerplate: str = "drop", show: int = 5
 ) -> ClusterReport:
@@ -464,18 +476,10 @@ def evaluate_clustering(
         raise InputError("--boilerplate is 'drop' or 'singletons'")
     labels = load_labels(root)
     started = time.monotonic()
-    chosen = [
-        rel
-        for rels in labelled_articles(root, boilerplate == "singletons").values()
-        for rel in rels
-    ]
-    with tempfile.TemporaryDirectory() as tmp:
-        # Only the labelled articles: reference summaries and (by default) the flagged page
-        # furniture are not what a user's folder would hold.
-        folder = copy_articles(root, chosen, Path(tmp))
-        articles, _ = prepare_articles(folder)
-        vectors = embed_articles(articles, embedder, config.pipeline.cluster.lead_sentences)
-        stories = cluster(articles, vectors, config.pipeline.cluster)
+    articles, vectors = read_labelled_articles(
+        root, embedder, config.pipeline.cluster.lead_sentences, boilerplate == "singletons"
+    )
+    stories = cluster(articles, vectors, config.pipeline.cluster)
     seconds = time.monotonic() - started
     title_of = {a.path: a.title or a.path for a in articles}
     predicted = {a.path: s.id for s in stories for a in s.articles}

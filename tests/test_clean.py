@@ -141,8 +141,10 @@ def test_photo_credit_run_into_a_caption_line_is_not_a_sentence(tmp_path):
     write_files(
         tmp_path,
         {
-            "a.txt": "Mound found under car park\n\nThe grass mound that lies under the old car park "
-            "of Ness was a meeting place, the dig team said. Credit: Dr. Ana K. Lund\n\nIt dates from the 11th century.\n"
+            "a.txt": "Mound found under car park\n\n"
+            "The grass mound that lies under the old car park of Ness was a meeting place, "
+            "the dig team said. Credit: Dr. Ana K. Lund\n\n"
+            "It dates from the 11th century.\n"
         },
     )
     [article] = clean(ingest(tmp_path)[0])
