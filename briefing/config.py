@@ -98,8 +98,8 @@ class ClusterSettings(_Strict):
 
 
 class SelectSettings(_Strict):
-    max_sentences: int = 5
-    max_words: int = 100
+    max_sentences: int = 4
+    max_words: int = 60
     min_words: int = 6
     redundancy: float = 0.8  # a candidate this similar to a chosen sentence is skipped
 
