@@ -81,12 +81,12 @@ class ClusterSettings(_Strict):
     #   - time_penalty when their texts or dates place the event on different days.
     # Stories are cut where average linkage falls below `threshold`. Shared facts is scored
     # for each article's `candidates` best partners by the other signals (see cluster.py).
-    threshold: float = 0.36
+    threshold: float = 0.32
     lead_sentences: int = 3
     entity_weight: float = 0.5
-    facts_weight: float = 0.35
+    facts_weight: float = 0.4
     facts_top: int = 3
-    time_penalty: float = 0.2
+    time_penalty: float = 0.25
     max_days_apart: int = 2
     candidates: int = Field(default=30, ge=1)
 
