@@ -1,24 +1,20 @@
-"""Print how the verifier does on the team's adversarial set (tests/adversarial.py), with the
+"""Print how the verifier does on the team's adversarial set (briefing/eval/adversarial.py), with the
 real default embedder: every attack should be rejected, every faithful paraphrase accepted.
 
     python benchmarks/adversarial.py
 """
 
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from adversarial import measure, rates  # noqa: E402
-
-from briefing.config import load_config  # noqa: E402
-from briefing.models import load_embedder  # noqa: E402
+from briefing.backends.base import load_embedder
+from briefing.config import load_config
+from briefing.eval.adversarial import measure, rates
 
 
 def main() -> None:
     config, _ = load_config()
-    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    embedder = load_embedder(config)
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = measure(Path(tmp), embedder)
     for o in outcomes:

@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.cluster import PairScorer
+from briefing.backends.base import load_embedder
 from briefing.config import load_config
-from briefing.evaluate import bcubed, load_labels, read_labelled_articles
-from briefing.models import load_embedder
+from briefing.eval.datasets import load_labels, read_labelled_articles
+from briefing.eval.metrics import bcubed
+from briefing.stages.cluster import PairScorer
 
 
 def describe(article) -> str:
@@ -43,7 +44,7 @@ def main() -> None:
     started = time.monotonic()
     config, _ = load_config()
     settings = config.pipeline.cluster
-    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    embedder = load_embedder(config)
     labels = load_labels(args.folder)
     articles, vectors = read_labelled_articles(args.folder, embedder, settings.lead_sentences)
     similarity = PairScorer(articles, vectors, settings).exact(np.arange(len(articles)))

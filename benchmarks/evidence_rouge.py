@@ -14,12 +14,13 @@ from pathlib import Path
 
 from rouge_score.rouge_scorer import RougeScorer
 
-from briefing.baselines import BASELINES
+from briefing.backends.base import load_embedder
 from briefing.config import load_config
-from briefing.embed import embed_articles
-from briefing.evaluate import ROUGE_TYPES, SummaryReport, cluster_stories, reference_summary
-from briefing.models import load_embedder
-from briefing.select import select
+from briefing.eval.baselines import BASELINES
+from briefing.eval.datasets import cluster_stories, reference_summary
+from briefing.eval.summary import ROUGE_TYPES, SummaryReport
+from briefing.stages.embed import embed_articles
+from briefing.stages.select import select
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     started = time.monotonic()
     config, _ = load_config()
     settings = config.pipeline
-    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    embedder = load_embedder(config)
     scorer = RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     report = SummaryReport(generator="", word_budget="per cluster: the evidence's length")
     for name, _folder, story in cluster_stories(args.folder, args.limit):

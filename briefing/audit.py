@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing.backends.base import Embedder
 from briefing.config import VerifySettings
 from briefing.errors import InputError
-from briefing.ingest import Skip, decode
-from briefing.models import Embedder
-from briefing.render import md_escape
-from briefing.verify import Support, content_words, hard_check_problems
+from briefing.records import Briefing, CitedSentence, briefing_from_data
+from briefing.sources import Skip, decode
+from briefing.stages.render import md_escape
+from briefing.stages.verify import measure_support
+from briefing.text import normalize_space
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,6 @@ class SentenceCheck:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
 
 
 class _Files:
@@ -58,14 +56,14 @@ class _Files:
         return self.cache[rel]
 
 
-def _iter_sentences(manifest: dict) -> Iterator[tuple[int, str, dict]]:
-    for number, story in enumerate(manifest["stories"], start=1):
-        yield number, "headline", story["headline"]
-        for index, sentence in enumerate(story["sentences"], start=1):
+def _iter_sentences(briefing: Briefing) -> Iterator[tuple[int, str, CitedSentence]]:
+    for number, summary in enumerate(briefing.summaries, start=1):
+        yield number, "headline", summary.headline
+        for index, sentence in enumerate(summary.sentences, start=1):
             yield number, str(index), sentence
 
 
-def load_manifest(briefing_md: Path) -> tuple[str, dict]:
+def load_manifest(briefing_md: Path) -> tuple[str, Briefing]:
     manifest_path = briefing_md.with_suffix(".json")
     try:
         markdown_text = briefing_md.read_text(encoding="utf-8")
@@ -81,7 +79,12 @@ def load_manifest(briefing_md: Path) -> tuple[str, dict]:
         raise InputError(f"cannot read {manifest_path}: {exc}") from exc
     if not isinstance(manifest, dict) or "stories" not in manifest:
         raise InputError(f"{manifest_path} is not a briefing manifest")
-    return markdown_text, manifest
+    try:
+        return markdown_text, briefing_from_data(manifest)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"{manifest_path} is not a briefing manifest ({exc!r} missing or wrong)"
+        ) from exc
 
 
 def audit(
@@ -89,29 +92,29 @@ def audit(
 ) -> list[SentenceCheck]:
     if not input_dir.is_dir():
         raise InputError(f"input folder {input_dir} does not exist")
-    markdown_text, manifest = load_manifest(briefing_md)
+    markdown_text, briefing = load_manifest(briefing_md)
     files = _Files(input_dir)
     checks = []
-    for story, position, sentence in _iter_sentences(manifest):
+    for story, position, sentence in _iter_sentences(briefing):
         problems: list[str] = []
-        text, kind = sentence["text"], sentence["kind"]
+        text, kind = sentence.text, sentence.kind
         if md_escape(text) not in markdown_text:
             problems.append("not in the Markdown any more (edited by hand?)")
         cited_texts = []
-        if not sentence["citations"]:
+        if not sentence.citations:
             problems.append("has no citation")
-        for citation in sentence["citations"]:
-            label = f"{citation['path']}:{citation['start_line']}-{citation['end_line']}"
-            lines = files.lines(citation["path"])
+        for citation in sentence.citations:
+            label = f"{citation.path}:{citation.start_line}-{citation.end_line}"
+            lines = files.lines(citation.path)
             if isinstance(lines, str):
-                problems.append(f"{citation['path']}: {lines}")
+                problems.append(f"{citation.path}: {lines}")
                 continue
-            start, end = citation["start_line"], citation["end_line"]
+            start, end = citation.start_line, citation.end_line
             if not 1 <= start <= end <= len(lines):
                 problems.append(f"{label}: the file has only {len(lines)} lines now")
                 continue
-            span = _squash(" ".join(lines[start - 1 : end]))
-            if citation.get("text") and _squash(citation["text"]) not in span:
+            span = normalize_space(" ".join(lines[start - 1 : end]))
+            if citation.text and normalize_space(citation.text) not in span:
                 problems.append(f"{label}: the cited text changed since the briefing was written")
             cited_texts.append(span)
         if cited_texts and not problems:
@@ -132,19 +135,14 @@ def _recheck(
 ) -> list[str]:
     joined = " ".join(cited)
     if kind in ("quote", "title"):
-        return [] if _squash(text.rstrip("…")) in _squash(joined) else ["quote not found verbatim"]
+        return (
+            []
+            if normalize_space(text.rstrip("…")) in normalize_space(joined)
+            else ["quote not found verbatim"]
+        )
     vectors = embedder.embed([text, *cited])
     similarity = float(np.max(vectors[1:] @ vectors[0]))
-    target = content_words(text)
-    coverage = len(target & content_words(joined)) / len(target) if target else 1.0
-    support = Support(
-        score=0.5 * similarity + 0.5 * coverage,
-        similarity=similarity,
-        coverage=coverage,
-        cited=(),
-        problems=tuple(hard_check_problems(text, joined)),
-    )
-    failure = support.failure(settings, headline=headline)
+    failure = measure_support(text, similarity, cited).failure(settings, headline=headline)
     return [failure] if failure else []
 
 

@@ -123,14 +123,12 @@ def verify_command(
 ) -> None:
     """Re-check a briefing: citations resolve to the same text, every sentence still passes."""
     from briefing.audit import audit, format_report
+    from briefing.backends.base import load_embedder
     from briefing.config import load_config
-    from briefing.models import load_embedder
 
     _setup_logging(False, True)
     cfg, _ = load_config(config)
-    embedder = load_embedder(
-        cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info, allow_pull=True
-    )
+    embedder = load_embedder(cfg, say=log.info)
     checks = audit(briefing_md, input_dir, embedder, cfg.pipeline.verify)
     typer.echo(format_report(checks, only_failures=quiet))
     if any(not c.ok for c in checks):
@@ -150,16 +148,16 @@ def eval_grounding(
     """What becomes of the model's sentences: kept, repaired, replaced by quotes, dropped."""
     import json
 
+    from briefing.backends.base import load_embedder, load_generator
     from briefing.config import load_config
-    from briefing.evaluate import evaluate_grounding
-    from briefing.models import load_embedder, load_generator
+    from briefing.eval.grounding import evaluate_grounding
     from briefing.pipeline import load_prompts
 
     _setup_logging(False, False)
     cfg, path = load_config(config)
     name = model or cfg.default_generator
-    generator = load_generator(name, cfg.profile(name, "causal-lm"), say=log.info)
-    embedder = load_embedder(cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info)
+    generator = load_generator(cfg, name, say=log.info)
+    embedder = load_embedder(cfg, say=log.info)
     report = evaluate_grounding(
         folder, cfg, load_prompts(path), generator, embedder, limit, log.info
     )
@@ -200,21 +198,19 @@ def eval_summary(
     """ROUGE of the verified summaries and of lead-3, LexRank and TextRank at the same length."""
     import json
 
+    from briefing.backends.base import Embedder, Generator, load_embedder, load_generator
     from briefing.config import load_config
-    from briefing.evaluate import evaluate_summaries
-    from briefing.models import load_embedder, load_generator
+    from briefing.eval.summary import evaluate_summaries
+    from briefing.output import write_all
     from briefing.pipeline import load_prompts
-    from briefing.store import write_all
 
     _setup_logging(False, False)
     cfg, path = load_config(config)
-    generator = embedder = None
+    generator: Generator | None = None
+    embedder: Embedder | None = None
     if not baselines_only:
-        name = model or cfg.default_generator
-        generator = load_generator(name, cfg.profile(name, "causal-lm"), say=log.info)
-        embedder = load_embedder(
-            cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info
-        )
+        generator = load_generator(cfg, model, say=log.info)
+        embedder = load_embedder(cfg, say=log.info)
     report = evaluate_summaries(
         folder, cfg, load_prompts(path), generator, embedder, limit, words, log.info
     )
@@ -241,13 +237,13 @@ def eval_cluster(
     import dataclasses
     import json
 
+    from briefing.backends.base import load_embedder
     from briefing.config import load_config
-    from briefing.evaluate import evaluate_clustering
-    from briefing.models import load_embedder
+    from briefing.eval.clustering import evaluate_clustering
 
     _setup_logging(False, True)
     cfg, _ = load_config(config)
-    embedder = load_embedder(cfg.default_embedder, cfg.profiles[cfg.default_embedder], say=log.info)
+    embedder = load_embedder(cfg, say=log.info)
     report = evaluate_clustering(folder, cfg, embedder, boilerplate, show)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(report), indent=2, ensure_ascii=False))
@@ -261,8 +257,8 @@ def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
     if ctx.invoked_subcommand is not None:
         ctx.obj = config
         return
+    from briefing.backends.weights import is_ready
     from briefing.config import load_config
-    from briefing.weights import is_ready
 
     cfg, path = load_config(config)
     typer.echo(f"profiles from {path}:")
@@ -282,17 +278,13 @@ def models_pull(
     force: Annotated[bool, typer.Option(help="Fetch again even if present.")] = False,
 ) -> None:
     """Download a profile's weights (no code is installed), check the sha256, keep them in the cache."""
+    from briefing.backends.base import prepare_weights
     from briefing.config import load_config
-    from briefing.models import converted_gguf
-    from briefing.weights import pull
 
     _setup_logging(False, False)
     cfg, _ = load_config(ctx.obj)
     for name in names:
-        profile = cfg.profile(name)
-        folder = pull(name, profile, say=log.info, force=force)
-        if profile.gguf_file:
-            converted_gguf(name, folder, profile.gguf_file, say=log.info)
+        folder = prepare_weights(cfg, name, say=log.info, force=force)
         typer.echo(f"{name}: ready in {folder}")
 
 

@@ -68,6 +68,7 @@ class GenerationSettings(_Strict):
 
 class Profile(_Strict):
     kind: Literal["causal-lm", "embedder"]
+    backend: Literal["transformers"] = "transformers"  # what runs it (briefing/backends/)
     description: str
     source: Source
     gguf_file: str | None = None  # weights are this GGUF file (dequantized once, then cached)
@@ -102,6 +103,8 @@ class SelectSettings(_Strict):
     max_words: int = 60
     min_words: int = 6
     redundancy: float = 0.8  # a candidate this similar to a chosen sentence is skipped
+    # Sentences early in their article count more: by 1 / (1 + position_decay * index).
+    position_decay: float = 0.25
 
 
 class VerifySettings(_Strict):
@@ -117,6 +120,10 @@ class VerifySettings(_Strict):
     # replaced by it; one further from everything is only dropped.
     min_repair_similarity: float = 0.45
     max_citations: int = 3
+    # A further citation is kept when it covers this much more of the sentence's words.
+    min_citation_gain: float = 0.05
+    # A sentence this close (cosine) to the headline or a kept sentence repeats it.
+    repeat_similarity: float = 0.92
     min_sentences: int = 2  # fewer verified sentences are topped up with quoted evidence
     max_sentences: int = 5
 

@@ -9,22 +9,22 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.clean import clean
-from briefing.cluster import cluster
+from briefing.backends.base import Embedder, Generator, load_embedder, load_generator
 from briefing.config import Config, load_config, load_prompt
-from briefing.embed import ArticleVectors, embed_articles
-from briefing.generate import Prompts, generate, repairer
-from briefing.ingest import ingest
-from briefing.models import Embedder, Generator, load_embedder, load_generator
+from briefing.output import write_all
 from briefing.records import Article, Briefing, Rejection, SkippedInput, Story, Summary
-from briefing.render import render_html, render_json, render_markdown
-from briefing.select import select
-from briefing.store import write_all
-from briefing.verify import Repairer, verify
+from briefing.sources import ingest
+from briefing.stages.clean import clean
+from briefing.stages.cluster import cluster
+from briefing.stages.embed import ArticleVectors, embed_articles
+from briefing.stages.generate import Prompts, generate, repairer
+from briefing.stages.render import render_html, render_json, render_markdown
+from briefing.stages.select import select
+from briefing.stages.verify import Repairer, verify
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,11 @@ def load_prompts(config_path: Path) -> Prompts:
 
 
 def prepare_articles(
-    input_dir: Path,
+    input_dir: Path, include: Iterable[str] | None = None
 ) -> tuple[list[Article], list[SkippedInput]]:
-    """Ingest and clean; an article with no text left after cleaning is skipped with a reason."""
-    articles, skipped = ingest(input_dir)
+    """Ingest and clean; an article with no text left after cleaning is skipped with a reason.
+    `include`: only these paths relative to `input_dir` (a labelled data set's articles)."""
+    articles, skipped = ingest(input_dir, include)
     usable = []
     for article in clean(articles):
         if article.sentences:
@@ -155,15 +156,14 @@ def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
 def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str, Path]:
     """Everything `briefing run` does; returns the paths written."""
     config, config_path = load_config(options.config_path)
-    generator_name = options.generator or config.default_generator
-    embedder_name = options.embedder or config.default_embedder
-    generator_profile = config.profile(generator_name, "causal-lm")
-    embedder_profile = config.profile(embedder_name, "embedder")
+    # Unknown or wrong-kind profile names fail here, before anything is loaded.
+    config.profile(options.generator or config.default_generator, "causal-lm")
+    config.profile(options.embedder or config.default_embedder, "embedder")
     prompts = load_prompts(config_path)
     if not options.input_dir.is_dir():  # fail before spending time on loading models
         ingest(options.input_dir)
-    embedder = load_embedder(embedder_name, embedder_profile, say, options.allow_pull)
-    generator = load_generator(generator_name, generator_profile, say, options.allow_pull)
+    embedder = load_embedder(config, options.embedder, say, options.allow_pull)
+    generator = load_generator(config, options.generator, say, options.allow_pull)
     briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)
     paths = output_paths(options.out_dir, options.date, options.html)
     markdown_text = render_markdown(briefing)

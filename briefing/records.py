@@ -33,6 +33,7 @@ class Article:
     date: dt.date | None = None
     outlet: str | None = None
     url: str | None = None
+    markup: Literal["text", "markdown"] = "text"  # set by the reader: how clean reads lines
     # filled by clean:
     sentences: tuple[Sentence, ...] = ()
     boilerplate: dict[int, str] = field(default_factory=dict)  # line number -> reason dropped
@@ -63,20 +64,37 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class DraftSentence:
+    text: str
+    # positions in Evidence.sentences of the sentences it was written from: where cite/verify
+    # starts, as candidates to check, never as proof
+    evidence: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Draft:
     story_id: str
     headline: str
-    summary: str
+    sentences: tuple[DraftSentence, ...]
     raw: str  # what the model returned, for the manifest
+
+    @property
+    def summary(self) -> str:
+        return " ".join(s.text for s in self.sentences)
 
 
 @dataclass(frozen=True)
 class Citation:
+    """A locator: the file (relative to the input folder) and the line span of the cited text;
+    for files holding several articles, the record or feed entry too, and the page URL."""
+
     path: str
     start_line: int
     end_line: int
     article_id: str
     text: str = ""  # the cited sentence as it stood in the file, for `briefing verify`
+    record: int | None = None  # 1-based record or entry number in a multi-article file
+    url: str | None = None
 
     @classmethod
     def of(cls, sentence: Sentence) -> Citation:
@@ -88,6 +106,22 @@ class Citation:
             sentence.text,
         )
 
+    @property
+    def key(self) -> tuple[str, int | None, int, int]:
+        """What makes two citations the same place."""
+        return self.path, self.record, self.start_line, self.end_line
+
+    def label(self) -> str:
+        """The locator as a reader follows it: "file, record 3, lines 4-5" (the one rendering)."""
+        parts = [self.path]
+        if self.record is not None:
+            parts.append(f"record {self.record}")
+        start, end = self.start_line, self.end_line
+        parts.append(f"line {start}" if start == end else f"lines {start}-{end}")
+        if self.url:
+            parts.append(self.url)
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class CitedSentence:
@@ -97,6 +131,7 @@ class CitedSentence:
     # source sentence; quote: a source sentence verbatim; title: a source's title verbatim
     kind: Literal["generated", "repaired", "quote", "title"]
     support: float  # the verifier's score, 1.0 for verbatim quotes
+    draft_index: int | None = None  # the draft sentence it prints or replaces, if any
 
 
 @dataclass(frozen=True)
@@ -104,6 +139,7 @@ class Rejection:
     text: str
     reason: str
     replaced_by: str | None = None
+    draft_index: int | None = None  # position in Draft.sentences; None: headline or the model
 
 
 @dataclass(frozen=True)
@@ -124,3 +160,144 @@ class Briefing:
     generator: str
     embedder: str
     input_dir: str
+
+
+# --- JSON: every record the manifest holds can be written and read back ---------------------
+
+
+def citation_to_data(c: Citation) -> dict:
+    return {
+        "path": c.path,
+        "start_line": c.start_line,
+        "end_line": c.end_line,
+        "article_id": c.article_id,
+        "text": c.text,
+        "record": c.record,
+        "url": c.url,
+    }
+
+
+def citation_from_data(d: dict) -> Citation:
+    return Citation(
+        d["path"],
+        d["start_line"],
+        d["end_line"],
+        d.get("article_id", ""),
+        d.get("text", ""),
+        d.get("record"),
+        d.get("url"),
+    )
+
+
+def cited_to_data(s: CitedSentence) -> dict:
+    return {
+        "text": s.text,
+        "kind": s.kind,
+        "support": s.support,
+        "citations": [citation_to_data(c) for c in s.citations],
+        "draft_index": s.draft_index,
+    }
+
+
+def cited_from_data(d: dict) -> CitedSentence:
+    return CitedSentence(
+        d["text"],
+        tuple(citation_from_data(c) for c in d["citations"]),
+        d["kind"],
+        d["support"],
+        d.get("draft_index"),
+    )
+
+
+def _source_to_data(a: Article) -> dict:
+    return {
+        "path": a.path,
+        "article_id": a.id,
+        "title": a.title,
+        "outlet": a.outlet,
+        "url": a.url,
+        "date": a.date.isoformat() if a.date else None,
+    }
+
+
+def _source_from_data(d: dict) -> Article:
+    """The article as the manifest lists it: its text stays in the input file."""
+    date = dt.date.fromisoformat(d["date"]) if d.get("date") else None
+    return Article(
+        d["article_id"], d["path"], (), d["title"], date=date, outlet=d["outlet"], url=d["url"]
+    )
+
+
+def _draft_to_data(draft: Draft) -> dict:
+    return {
+        "headline": draft.headline,
+        "sentences": [{"text": s.text, "evidence": list(s.evidence)} for s in draft.sentences],
+        "raw": draft.raw,
+    }
+
+
+def _draft_from_data(story_id: str, d: dict) -> Draft:
+    sentences = tuple(DraftSentence(s["text"], tuple(s["evidence"])) for s in d["sentences"])
+    return Draft(story_id, d["headline"], sentences, d["raw"])
+
+
+def summary_to_data(s: Summary) -> dict:
+    return {
+        "id": s.story.id,
+        "headline": cited_to_data(s.headline),
+        "sentences": [cited_to_data(x) for x in s.sentences],
+        "sources": [_source_to_data(a) for a in s.story.articles],
+        "rejected": [
+            {
+                "text": r.text,
+                "reason": r.reason,
+                "replaced_by": r.replaced_by,
+                "draft_index": r.draft_index,
+            }
+            for r in s.rejected
+        ],
+        "model_output": s.draft.raw if s.draft else None,
+        "draft": _draft_to_data(s.draft) if s.draft else None,
+    }
+
+
+def summary_from_data(d: dict) -> Summary:
+    story = Story(d["id"], tuple(_source_from_data(a) for a in d["sources"]))
+    rejected = tuple(
+        Rejection(r["text"], r["reason"], r.get("replaced_by"), r.get("draft_index"))
+        for r in d["rejected"]
+    )
+    draft = _draft_from_data(story.id, d["draft"]) if d.get("draft") else None
+    return Summary(
+        story,
+        cited_from_data(d["headline"]),
+        tuple(cited_from_data(x) for x in d["sentences"]),
+        rejected,
+        draft,
+    )
+
+
+def briefing_to_data(b: Briefing) -> dict:
+    return {
+        "date": b.date.isoformat(),
+        "input_dir": b.input_dir,
+        "generator": b.generator,
+        "embedder": b.embedder,
+        "article_count": b.article_count,
+        "story_count": len(b.summaries),
+        "stories": [summary_to_data(s) for s in b.summaries],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in b.skipped],
+    }
+
+
+def briefing_from_data(d: dict) -> Briefing:
+    """A briefing read back from its JSON manifest (articles as listed, without their text)."""
+    return Briefing(
+        date=dt.date.fromisoformat(d["date"]),
+        summaries=tuple(summary_from_data(s) for s in d["stories"]),
+        skipped=tuple(SkippedInput(s["path"], s["reason"]) for s in d["skipped"]),
+        article_count=d["article_count"],
+        generator=d["generator"],
+        embedder=d["embedder"],
+        input_dir=d["input_dir"],
+    )

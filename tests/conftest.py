@@ -102,8 +102,8 @@ def isolated_cache(tmp_path, monkeypatch) -> Path:
 
 def prepare(root: Path, files: dict[str, str | bytes], embedder=None):
     """Ingest, clean and embed files written under `root`: (articles, vectors)."""
-    from briefing.embed import embed_articles
     from briefing.pipeline import prepare_articles
+    from briefing.stages.embed import embed_articles
 
     write_files(root, files)
     articles, _ = prepare_articles(root)

@@ -1,18 +1,19 @@
 """The verifier against the team's adversarial set, with the real default embedder."""
 
 import pytest
-from adversarial import ATTACKS, measure, rates
+
+from briefing.eval.adversarial import ATTACKS, measure, rates
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
+    from briefing.backends.base import load_embedder
     from briefing.config import load_config, packaged_defaults
-    from briefing.models import load_embedder
 
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
+    embedder = load_embedder(config)
     return measure(tmp_path_factory.mktemp("adversarial"), embedder)
 
 

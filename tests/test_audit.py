@@ -5,11 +5,11 @@ import pytest
 from conftest import FakeEmbedder, FakeGenerator, write_files
 from test_cli import call_main
 
-from briefing import models
 from briefing.audit import audit
+from briefing.backends import base as backends
 from briefing.config import VerifySettings, load_config
 from briefing.pipeline import build_briefing, load_prompts
-from briefing.render import render_json, render_markdown
+from briefing.stages.render import render_json, render_markdown
 
 FILES = {
     "a/quake.txt": (
@@ -96,7 +96,7 @@ def test_sentence_that_no_longer_passes_is_reported(written):
 
 def test_cli_exit_codes_and_report(written, monkeypatch, capsys):
     root, md = written
-    monkeypatch.setattr(models, "load_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(backends, "load_embedder", lambda *a, **k: FakeEmbedder())
     code, out, _ = call_main(monkeypatch, capsys, "verify", str(md), "--input", str(root))
     assert code in (0, None)
     assert out.strip().endswith("sentences checked, 0 failed")

@@ -1,6 +1,6 @@
 from conftest import FakeEmbedder, FakeGenerator, prepare, write_files
 
-from briefing.baselines import cut_to_words, lead_3, lexrank, textrank
+from briefing.eval.baselines import cut_to_words, lead_3, lexrank, textrank
 from briefing.records import Story
 
 FLOOD = {
@@ -57,7 +57,7 @@ def test_summary_evaluation_scores_every_system_at_one_budget(tmp_path):
     import json
 
     from briefing.config import load_config
-    from briefing.evaluate import evaluate_summaries
+    from briefing.eval.summary import evaluate_summaries
     from briefing.pipeline import load_prompts
 
     files = {"clusters/c1/a.txt": FLOOD["a/flood.txt"], "clusters/c1/b.txt": FLOOD["b/flood.txt"]}

@@ -1,7 +1,7 @@
 from conftest import write_files
 
-from briefing.clean import boilerplate_reason, clean, clean_article
-from briefing.ingest import ingest
+from briefing.sources import ingest
+from briefing.stages.clean import boilerplate_reason, clean, clean_article
 
 # Page furniture of the kinds found in real scraped articles, written for these tests.
 JUNK = [

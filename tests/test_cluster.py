@@ -1,11 +1,8 @@
-import sys
-from pathlib import Path
-
 import numpy as np
 from conftest import prepare
 
-from briefing.cluster import PairScorer, cluster, event_day, names_and_numbers
 from briefing.config import ClusterSettings
+from briefing.stages.cluster import PairScorer, cluster, event_day, names_and_numbers
 
 FILES = {
     "a/tram.txt": (
@@ -89,10 +86,8 @@ def test_vectorised_shared_facts_match_the_definition(tmp_path, fake_embedder):
 
 
 def test_candidate_search_recovers_stories_in_a_large_batch():
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from cluster_scale import synthetic_batch
-
-    from briefing.evaluate import bcubed
+    from briefing.eval.metrics import bcubed
+    from briefing.eval.synthetic import synthetic_batch
 
     articles, vectors, gold = synthetic_batch(400, seed=1)
     few = cluster(articles, vectors, ClusterSettings(candidates=5))

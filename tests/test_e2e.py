@@ -18,22 +18,22 @@ import markdown
 import pytest
 from conftest import EXAMPLES, REPO, SEEDS
 
-from briefing.clean import boilerplate_reason
 from briefing.config import load_config, packaged_defaults
 from briefing.pipeline import build_briefing, load_prompts, prepare_articles
-from briefing.render import render_json, render_markdown
-from briefing.verify import content_words
+from briefing.stages.clean import boilerplate_reason
+from briefing.stages.render import render_json, render_markdown
+from briefing.stages.verify import content_words
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="session")
 def real_models():
-    from briefing.models import load_embedder, load_generator
+    from briefing.backends.base import load_embedder, load_generator
 
     config, path = load_config(packaged_defaults() / "models.yaml")
-    embedder = load_embedder(config.default_embedder, config.profiles[config.default_embedder])
-    generator = load_generator(config.default_generator, config.profiles[config.default_generator])
+    embedder = load_embedder(config)
+    generator = load_generator(config)
     return config, load_prompts(path), generator, embedder
 
 
@@ -171,21 +171,21 @@ def test_readme_command_writes_the_briefing(tmp_path):
 
 
 def test_gguf_is_converted_once_into_the_cache(real_models):
-    from briefing.weights import cache_root
+    from briefing.backends.weights import cache_root
 
     converted = cache_root() / "converted" / "smollm2-135m"
     assert (converted / "model.safetensors").is_file()
     stamp = (converted / "source.json").stat().st_mtime
     config, *_ = real_models
-    from briefing.models import load_generator
+    from briefing.backends.base import load_generator
 
-    load_generator("smollm2-135m", config.profiles["smollm2-135m"])
+    load_generator(config, "smollm2-135m")
     assert (converted / "source.json").stat().st_mtime == stamp  # not converted again
 
 
 def test_hugging_face_profile_loads_through_the_same_path(tmp_path, real_models):
     """A profile by hub id, served from a hub cache laid out by hand (no network here)."""
-    from briefing.weights import cache_root
+    from briefing.backends.weights import cache_root
 
     converted = cache_root() / "converted" / "smollm2-135m"
     repo_dir = tmp_path / "hub" / "models--example--tiny-instruct"
@@ -205,12 +205,12 @@ def test_hugging_face_profile_loads_through_the_same_path(tmp_path, real_models)
     )
     script = (
         "from briefing.config import load_config\n"
-        "from briefing.models import load_generator\n"
-        "from briefing.weights import is_ready\n"
+        "from briefing.backends.base import load_generator\n"
+        "from briefing.backends.weights import is_ready\n"
         f"config, _ = load_config(__import__('pathlib').Path({str(config_path)!r}))\n"
         "profile = config.profile('qwen2.5-1.5b-instruct')\n"
         "assert is_ready('qwen2.5-1.5b-instruct', profile)\n"
-        "g = load_generator('qwen2.5-1.5b-instruct', profile, allow_pull=False)\n"
+        "g = load_generator(config, 'qwen2.5-1.5b-instruct', allow_pull=False)\n"
         "print(repr(g.generate([{'role': 'user', 'content': 'Say hello.'}])))\n"
     )
     env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}

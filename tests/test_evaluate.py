@@ -3,7 +3,7 @@ from conftest import FakeEmbedder, FakeGenerator, write_files
 
 from briefing.config import load_config
 from briefing.errors import InputError
-from briefing.evaluate import evaluate_grounding
+from briefing.eval.grounding import evaluate_grounding
 from briefing.pipeline import load_prompts
 
 CLUSTER = {
@@ -55,7 +55,7 @@ def test_folder_without_clusters_is_an_input_error(tmp_path):
 
 
 def test_bcubed_known_values():
-    from briefing.evaluate import bcubed
+    from briefing.eval.metrics import bcubed
 
     gold = {"a": "x", "b": "x", "c": "y", "d": "y"}
     assert bcubed({"a": 1, "b": 1, "c": 2, "d": 2}, gold) == (1.0, 1.0, 1.0)
@@ -68,7 +68,7 @@ def test_bcubed_known_values():
 def test_cluster_evaluation_scores_and_lists_mistakes(tmp_path):
     import json
 
-    from briefing.evaluate import evaluate_clustering
+    from briefing.eval.clustering import evaluate_clustering
 
     files = {
         "clusters/tram/a.txt": "Dunmore approves tram\n\nDunmore city council voted 9 to 4 on Wednesday to build a tram line to Westfield.\n",

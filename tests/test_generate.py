@@ -1,9 +1,9 @@
 from conftest import FakeEmbedder, FakeGenerator, prepare
 
 from briefing.config import load_config
-from briefing.generate import generate
 from briefing.pipeline import load_prompts
 from briefing.records import Evidence, Story
+from briefing.stages.generate import generate
 
 FILES = {
     "a.txt": (

@@ -4,7 +4,7 @@ import pytest
 from conftest import write_files
 
 from briefing.errors import InputError
-from briefing.ingest import ingest
+from briefing.sources import ingest
 
 
 def test_reads_txt_and_md_recursively_in_path_order(tmp_path):

@@ -7,7 +7,7 @@ from conftest import FakeGenerator, write_files
 
 from briefing.config import load_config
 from briefing.pipeline import build_briefing, load_prompts
-from briefing.render import md_escape, render_html, render_json, render_markdown
+from briefing.stages.render import md_escape, render_html, render_json, render_markdown
 
 FILES = {
     "river/flood_1.txt": (

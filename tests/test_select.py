@@ -2,7 +2,7 @@ from conftest import FakeEmbedder, prepare
 
 from briefing.config import SelectSettings
 from briefing.records import Story
-from briefing.select import concept_weights, concepts, select, sentence_concepts
+from briefing.stages.select import concept_weights, concepts, select, sentence_concepts
 
 FERRY = {
     "a/ferry.txt": (

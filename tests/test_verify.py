@@ -2,8 +2,9 @@ import pytest
 from conftest import prepare
 
 from briefing.config import VerifySettings
-from briefing.records import Draft, Evidence, Story
-from briefing.verify import hard_check_problems, names, numbers, short_quote, verify
+from briefing.records import Draft, DraftSentence, Evidence, Story
+from briefing.stages.verify import hard_check_problems, names, numbers, short_quote, verify
+from briefing.text import split_sentences
 
 FERRY = {
     "courier/ferry.txt": (
@@ -30,9 +31,15 @@ def ferry(tmp_path, fake_embedder):
     return story, evidence, vectors
 
 
+def draft_of(headline: str, summary: str, raw: str = "") -> Draft:
+    """A draft whose sentences are those of `summary`, as generate would hand them over."""
+    sentences = tuple(DraftSentence(text) for text in split_sentences(summary))
+    return Draft("s1", headline, sentences, raw)
+
+
 def run_verify(ferry, fake_embedder, headline, summary):
     story, evidence, vectors = ferry
-    draft = Draft("s1", headline, summary, f"Headline: {headline}\nSummary: {summary}")
+    draft = draft_of(headline, summary, f"Headline: {headline}\nSummary: {summary}")
     return verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
 
 
@@ -134,7 +141,7 @@ def test_failed_sentences_are_replaced_by_quotes_or_dropped_with_reasons(ferry, 
 
 def test_repair_rewrites_from_the_closest_source_and_is_verified(ferry, fake_embedder):
     story, evidence, vectors = ferry
-    draft = Draft("s1", "", "The harbour stayed shut for 9 hours after the crash.", "")
+    draft = draft_of("", "The harbour stayed shut for 9 hours after the crash.")
     asked = []
 
     def good_repair(source):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing import weights
+from briefing.backends import weights
 from briefing.config import Profile
 from briefing.errors import ModelNotReady, WeightsMismatch
 

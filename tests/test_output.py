@@ -3,7 +3,7 @@ import os
 import pytest
 
 from briefing.errors import OutputError
-from briefing.store import write_atomic
+from briefing.output import write_atomic
 
 
 def test_write_replaces_whole_file_and_leaves_no_temporary(tmp_path):

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 
-from briefing.records import Briefing, Citation, CitedSentence, Summary
+from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
@@ -21,23 +21,20 @@ class _Footnotes:
     """One footnote per distinct cited span, numbered in order of first use."""
 
     def __init__(self) -> None:
-        self.ids: dict[tuple[str, int, int], int] = {}
+        self.ids: dict[tuple[str, int | None, int, int], int] = {}
+        self.labels: dict[int, str] = {}
 
     def refs(self, citations: tuple[Citation, ...]) -> str:
         out = []
         for c in citations:
-            key = (c.path, c.start_line, c.end_line)
-            if key not in self.ids:
-                self.ids[key] = len(self.ids) + 1
-            out.append(f"[^{self.ids[key]}]")
+            if c.key not in self.ids:
+                self.ids[c.key] = len(self.ids) + 1
+                self.labels[self.ids[c.key]] = c.label()
+            out.append(f"[^{self.ids[c.key]}]")
         return "".join(out)
 
     def definitions(self) -> list[str]:
-        lines = []
-        for (path, start, end), number in self.ids.items():
-            span = f"line {start}" if start == end else f"lines {start}-{end}"
-            lines.append(f"[^{number}]: {md_escape(path)}, {span}")
-        return lines
+        return [f"[^{number}]: {md_escape(label)}" for number, label in self.labels.items()]
 
 
 def _sentence(s: CitedSentence, notes: _Footnotes) -> str:
@@ -95,60 +92,11 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
     return lines
 
 
-def _citation_data(c: Citation) -> dict:
-    return {
-        "path": c.path,
-        "start_line": c.start_line,
-        "end_line": c.end_line,
-        "article_id": c.article_id,
-        "text": c.text,
-    }
-
-
-def _sentence_data(s: CitedSentence) -> dict:
-    return {
-        "text": s.text,
-        "kind": s.kind,
-        "support": s.support,
-        "citations": [_citation_data(c) for c in s.citations],
-    }
-
-
 def briefing_data(briefing: Briefing) -> dict:
-    return {
-        "date": briefing.date.isoformat(),
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "input_dir": briefing.input_dir,
-        "generator": briefing.generator,
-        "embedder": briefing.embedder,
-        "article_count": briefing.article_count,
-        "story_count": len(briefing.summaries),
-        "stories": [
-            {
-                "id": s.story.id,
-                "headline": _sentence_data(s.headline),
-                "sentences": [_sentence_data(x) for x in s.sentences],
-                "sources": [
-                    {
-                        "path": a.path,
-                        "article_id": a.id,
-                        "title": a.title,
-                        "outlet": a.outlet,
-                        "url": a.url,
-                        "date": a.date.isoformat() if a.date else None,
-                    }
-                    for a in s.story.articles
-                ],
-                "rejected": [
-                    {"text": r.text, "reason": r.reason, "replaced_by": r.replaced_by}
-                    for r in s.rejected
-                ],
-                "model_output": s.draft.raw if s.draft else None,
-            }
-            for s in briefing.summaries
-        ],
-        "skipped": [{"path": s.path, "reason": s.reason} for s in briefing.skipped],
-    }
+    """The JSON manifest: the records (see records.briefing_from_data) and when it was written."""
+    data = briefing_to_data(briefing)
+    generated_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return {"date": data.pop("date"), "generated_at": generated_at, **data}
 
 
 def render_json(briefing: Briefing) -> str:

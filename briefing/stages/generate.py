@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from briefing.backends.base import Generator
 from briefing.config import PromptTemplate
-from briefing.models import Generator
-from briefing.records import Draft, Evidence, Sentence, Story
-from briefing.verify import split_sentences
+from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
+from briefing.text import split_sentences
 
 _MARKUP = re.compile(r"[*_`#]+")
 _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
@@ -81,9 +81,13 @@ def generate(
         copy_from=" ".join(s.text for s in lead.sentences),
         max_new_tokens=HEADLINE_TOKENS,
     )
-    summary = " ".join(_as_sentence(sentence) for _, sentence in answers if sentence)
+    sentences = tuple(
+        DraftSentence(_as_sentence(sentence), (position,))
+        for position, (_, sentence) in enumerate(answers)
+        if sentence
+    )
     raw = "\n".join(raw for raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
-    return Draft(story.id, parse_headline(headline_raw), summary, raw)
+    return Draft(story.id, parse_headline(headline_raw), sentences, raw)
 
 
 def _as_sentence(text: str) -> str:

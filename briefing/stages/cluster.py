@@ -28,28 +28,16 @@ the result is that of linkage over the full matrix.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter
 
 import numpy as np
 from scipy import sparse
 
 from briefing.config import ClusterSettings
-from briefing.embed import ArticleVectors
 from briefing.records import Article, Story
+from briefing.stages.embed import ArticleVectors
+from briefing.text import WEEKDAYS, capitalised_names, number_tokens, weekdays_named
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b")
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*[\w]|\b[A-Z]\b")
-_NUMBER = re.compile(r"\b\d[\d,.:]*\d\b|\b\d\b")
-# Capitalised words that start sentences or name days say nothing about which event.
-_STOP = {
-    *_WEEKDAYS,
-    *"The A An In On At It He She They We I But And Or This That These Those His Her Its".split(),
-    *"Their Our As After Before While When If For From With By Of To Mr Mrs Ms Dr".split(),
-    *"Meanwhile However Also There Here What Who Why How Last Next Earlier Later Since".split(),
-    *"Some Many More Most One Two Three Other".split(),
-}
 _ROW_BLOCK = 512  # rows of the cheap score computed at once: 512 x n float32
 
 
@@ -58,11 +46,8 @@ def names_and_numbers(article: Article) -> list[str]:
     found: list[str] = []
     texts = ([article.title] if article.title else []) + [s.text for s in article.sentences]
     for text in texts:
-        for match in _CAPITALISED.finditer(text):
-            token = match.group().strip(".'’")
-            if token and token not in _STOP and len(token) > 1:
-                found.append(token.lower().replace(".", ""))
-        found += [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
+        found += capitalised_names(text)
+        found += number_tokens(text)
     return found
 
 
@@ -70,7 +55,7 @@ def event_day(article: Article) -> str | None:
     """The weekday the article names most often (the first of those on a tie): reports say
     again and again on which day their event happened, and mention other days in passing."""
     texts = [article.title, *(s.text for s in article.sentences)]
-    named = [m.group(1) for text in texts for m in _WEEKDAY.finditer(text)]
+    named = [day for text in texts for day in weekdays_named(text)]
     if not named:
         return None
     counts = Counter(named)
@@ -84,7 +69,7 @@ class PairScorer:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.settings = settings
-        self.lead = vectors.lead.astype(np.float32)
+        self.lead = vectors.lead_matrix(articles).astype(np.float32)
         self.lead_weight = 1.0 - settings.entity_weight - settings.facts_weight
         docs = [names_and_numbers(a) for a in articles]
         if any(docs):
@@ -93,7 +78,7 @@ class PairScorer:
         else:
             self.names = sparse.csr_matrix((len(articles), 1), dtype=np.float32)
         days = [event_day(a) for a in articles]
-        self.days = np.array([_WEEKDAYS.index(d) + 1 if d else 0 for d in days])
+        self.days = np.array([WEEKDAYS.index(d) + 1 if d else 0 for d in days])
         self.dates = np.array(
             [a.date.toordinal() if a.date else np.nan for a in articles], dtype=float
         )

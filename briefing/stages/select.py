@@ -22,28 +22,24 @@ against 1.26x for 100 words and five sentences: short central sentences beat lon
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 import numpy as np
 
-from briefing.clean import words
 from briefing.config import SelectSettings
-from briefing.embed import ArticleVectors
 from briefing.records import Evidence, Sentence, Story
-from briefing.verify import STOP_WORDS, stem
+from briefing.stages.embed import ArticleVectors
+from briefing.text import STOP_WORDS, lower_words, stem, words
 
 LENGTH_EXPONENT = 0.8
 POSITION_BOOST = 0.5
-
-_LOWER_WORD = re.compile(r"[a-z0-9]+")
 
 Concept = tuple[str, str]
 
 
 def concepts(text: str) -> set[Concept]:
     """Adjacent word pairs of a text, stemmed, leaving out pairs of two stop words."""
-    tokens = _LOWER_WORD.findall(text.lower())
+    tokens = lower_words(text)
     stems = [stem(t) for t in tokens]
     return {
         (stems[i], stems[i + 1])
@@ -67,8 +63,8 @@ def concept_weights(story: Story, found: dict[tuple[str, int], set[Concept]]) ->
     return {c: n for c, n in counts.items() if n > 1}
 
 
-def position_score(sentence: Sentence) -> float:
-    return 1.0 / (1.0 + 0.25 * sentence.index)
+def position_score(sentence: Sentence, decay: float) -> float:
+    return 1.0 / (1.0 + decay * sentence.index)
 
 
 def select(story: Story, vectors: ArticleVectors, settings: SelectSettings) -> Evidence:
@@ -79,7 +75,7 @@ def select(story: Story, vectors: ArticleVectors, settings: SelectSettings) -> E
     weights = concept_weights(story, by_sentence)
     found = [by_sentence[(s.article_id, s.index)] for s in candidates]
     lengths = [max(1, len(s.text.split())) for s in candidates]
-    boost = [1.0 + POSITION_BOOST * position_score(s) for s in candidates]
+    boost = [1.0 + POSITION_BOOST * position_score(s, settings.position_decay) for s in candidates]
     covered: set[Concept] = set()
     chosen: list[int] = []
     chosen_vectors: list[np.ndarray] = []

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Iterable, Set
 
 from briefing.records import Article, Sentence
+from briefing.text import split_paragraph, words
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -90,17 +90,12 @@ _STAMP = re.compile(
     re.I,
 )
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]…]\s*$")
-_WORD = re.compile(r"\w+", re.U)
 _MD_PREFIX = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
 
 MAX_TITLE_WORDS = 30
 MAX_TITLE_WORDS_WITH_STOP = 12
 MAX_SHORT_LINE_WORDS = 20
 REPEAT_MIN_FILES = 3
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text)
 
 
 def boilerplate_reason(line: str) -> str | None:
@@ -136,33 +131,6 @@ def repeated_lines(articles: Iterable[Article]) -> dict[str, set[str]]:
     return repeated
 
 
-@lru_cache(maxsize=1)
-def _segmenter():
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def split_paragraph(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of one paragraph."""
-    spans = []
-    cursor = 0
-    for piece in _segmenter().segment(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        start = text.find(piece, cursor)
-        if start < 0:  # pysbd changed the text; fall back to the rest of the paragraph
-            start = cursor
-            piece = text[cursor:].strip()
-            if not piece:
-                break
-            start = text.find(piece, cursor)
-        spans.append((start, start + len(piece)))
-        cursor = start + len(piece)
-    return spans
-
-
 def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[int]]:
     """Runs of consecutive kept, non-empty lines (1-based line numbers)."""
     runs: list[list[int]] = []
@@ -194,9 +162,9 @@ def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]
     )
 
 
-def clean_article(article: Article, repeated: set[str] = frozenset()) -> Article:
+def clean_article(article: Article, repeated: Set[str] = frozenset()) -> Article:
     dropped = dict(article.boilerplate)
-    is_markdown = article.path.lower().endswith(".md")
+    is_markdown = article.markup == "markdown"
     for number, line in enumerate(article.lines, start=1):
         if number in dropped:
             continue

@@ -11,18 +11,15 @@ verbatim, cited.
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from briefing.clean import split_paragraph
+from briefing.backends.base import Embedder
 from briefing.config import VerifySettings
-from briefing.embed import ArticleVectors, unit
-from briefing.models import Embedder
 from briefing.records import (
     Article,
     Citation,
@@ -34,193 +31,19 @@ from briefing.records import (
     Story,
     Summary,
 )
-
-_TOKEN = re.compile(r"[\w'’.-]*\w", re.U)
-_NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.:])(\d+))?\s*(a\.?m\.?|p\.?m\.?|st|nd|rd|th)?(?![\w])",
-    re.I,
+from briefing.stages.embed import ArticleVectors, unit
+from briefing.text import (
+    STOP_WORDS,
+    bare_words,
+    content_words,
+    name_found,
+    names,
+    numbers,
+    quotations,
+    repeatable_tokens,
+    split_sentences,
+    squash_words,
 )
-_ORDINAL_WORDS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-}
-_ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
-_QUOTED = re.compile(r"[“\"]([^”\"]{8,})(?:[”\"]|$)")
-_REPEATABLE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+", re.U)
-_NUMBER_WORDS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "pair": 2,
-    "twice": 2,
-    "million": 1_000_000,
-    "billion": 1_000_000_000,
-}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
-# Capitalised for other reasons than being a name: sentence starts, titles, labels.
-_NOT_NAMES = set(
-    """
-    the a an in on at it he she they we i but and or this that these those his her its their
-    our as after before while when if for from with by of to mr mrs ms dr meanwhile however
-    also there here what who why how last next earlier later since some many more most other
-    both according officials police authorities residents during despite until under over
-    about all no not so then now today yesterday tomorrow headline summary one two three four
-    five
-    """.split()
-)
-_ALIAS_GROUPS = [
-    ("us", "usa", "united states", "america", "united states of america"),
-    ("uk", "united kingdom", "britain", "great britain"),
-    ("un", "united nations"),
-    ("eu", "european union"),
-]
-_ALIASES = {name: group for group in _ALIAS_GROUPS for name in group}
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-def _stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
-
-
-STOP_WORDS = _stopwords()
-
-
-def stem(word: str) -> str:
-    """Snowball (Porter 2) stem, so that "fired", "fires" and "firing" compare equal."""
-    return _stemmer().stemWord(word.lower().strip("'’.-"))
-
-
-def content_words(text: str) -> set[str]:
-    return {
-        stem(t)
-        for t in _TOKEN.findall(text)
-        if t.lower() not in STOP_WORDS and not t[0].isdigit() and len(t) > 1
-    }
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2."""
-    found: set[str] = set()
-    for match in _NUMBER.finditer(text):
-        whole, sep, frac, suffix = match.groups()
-        whole = whole.replace(",", "")
-        suffix = (suffix or "").lower()
-        if suffix in ("st", "nd", "rd", "th"):
-            found.add(_ordinal(int(whole)))
-        elif suffix or sep == ":":
-            found.add(f"{int(whole)}:{frac or '00'}")
-        elif frac is not None:
-            found.add(f"{whole}.{frac}")
-        else:
-            found.add(str(int(whole)))
-    for match in _NUMBER_WORD.finditer(text):
-        found.add(str(_NUMBER_WORDS[match.group(1).lower()]))
-    for match in _ORDINAL_WORD.finditer(text):
-        found.add(_ordinal(_ORDINAL_WORDS[match.group(1).lower()]))
-    return found
-
-
-def _bare(token: str) -> str:
-    return token.replace(".", "").replace("’", "'").removesuffix("'s").lower()
-
-
-def names(text: str) -> set[str]:
-    """Proper names: runs of capitalised tokens, without sentence-starting function words."""
-    result: set[str] = set()
-    run: list[str] = []
-    for token in [*_TOKEN.findall(text), ""]:
-        bare = _bare(token) if token else ""
-        if token and token[0].isupper() and bare not in _NOT_NAMES and bare not in _NUMBER_WORDS:
-            run.append(bare)
-            continue
-        if run:
-            result.add(" ".join(run))
-            run = []
-    return {name for name in result if len(name) > 1}
-
-
-def _words_of(text: str) -> set[str]:
-    return {_bare(t) for t in _TOKEN.findall(text)}
-
-
-# "Japanese" is supported by "Japan", "Korean" by "Korea"; nothing else may differ, so that
-# "Harlow Athletics" is not supported by "Harlow Athletic".
-_DEMONYM_ENDINGS = ("ese", "ian", "an", "n", "i", "ish")
-
-
-def _word_found(word: str, source_words: set[str]) -> bool:
-    if word in source_words:
-        return True
-    return any(
-        word.startswith(w) and word[len(w) :] in _DEMONYM_ENDINGS
-        for w in source_words
-        if len(w) >= 4
-    )
-
-
-def name_found(name: str, source_words: set[str], source_text: str) -> bool:
-    lowered = " ".join(_bare(t) for t in _TOKEN.findall(source_text))
-    if f" {name} " in f" {lowered} ":
-        return True
-    aliases = _ALIASES.get(name, ())
-    if any(f" {_bare(alias)} " in f" {lowered} " for alias in aliases):
-        return True
-    # A name written in part or in another order ("Kim", "Suga Yoshihide") is found when
-    # each of its words is.
-    return all(_word_found(word, source_words) for word in name.split())
-
-
-def _squash(text: str) -> str:
-    return " ".join(_bare(t) for t in _TOKEN.findall(text))
 
 
 def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
@@ -230,15 +53,15 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     missing_numbers = numbers(sentence) - numbers(cited_text)
     if missing_numbers:
         problems.append(f"number(s) {', '.join(sorted(missing_numbers))} not in the cited lines")
-    source_words = _words_of(cited_text)
+    source_words = bare_words(cited_text)
     missing_names = sorted(
         n for n in names(sentence) if not name_found(n, source_words, cited_text)
     )
     if missing_names:
         problems.append(f"name(s) {', '.join(missing_names)} not in the cited lines")
-    squashed = f" {_squash(cited_text)} "
-    for quoted in _QUOTED.findall(sentence):
-        if f" {_squash(quoted)} " not in squashed:
+    squashed = f" {squash_words(cited_text)} "
+    for quoted in quotations(sentence):
+        if f" {squash_words(quoted)} " not in squashed:
             problems.append(f"quotation “{quoted.strip()}” not in the cited lines")
     repeated = _repeated_words(sentence, cited_text)
     if repeated:
@@ -249,8 +72,8 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
 def _repeated_words(sentence: str, cited_text: str) -> list[str]:
     """Words or numbers the sentence says at least twice and more often than the cited lines:
     the mark of a small model looping ("bike-bike-bike", "the 1998 cup of 1998")."""
-    said = Counter(w.lower() for w in _REPEATABLE.findall(sentence))
-    cited = Counter(w.lower() for w in _REPEATABLE.findall(cited_text))
+    said = Counter(w.lower() for w in repeatable_tokens(sentence))
+    cited = Counter(w.lower() for w in repeatable_tokens(cited_text))
     return sorted(
         f"“{w}”"
         for w, n in said.items()
@@ -318,7 +141,7 @@ def find_support(
             break
         trial_cited = [*cited, pool[int(index)]]
         trial = fit(trial_cited)
-        if trial[0] > current[0] + 0.05 or trial[1] < current[1]:
+        if trial[0] > current[0] + settings.min_citation_gain or trial[1] < current[1]:
             cited, current = trial_cited, trial
     # Drop citations that add nothing once the others are there.
     for sentence in list(cited):
@@ -329,24 +152,30 @@ def find_support(
         if trial[0] >= current[0] and trial[1] <= current[1]:
             cited, current = rest, trial
     best_semantic = float(max(semantic[pool.index(s)] for s in cited))
-    coverage = current[0]
-    problems = hard_check_problems(text, " ".join(s.text for s in cited))
+    measured = measure_support(text, best_semantic, [s.text for s in cited])
+    return dataclasses.replace(
+        measured, cited=tuple(sorted(cited, key=_reading_order)), best=pool[int(ranked[0])]
+    )
+
+
+def measure_support(text: str, similarity: float, cited_texts: Sequence[str]) -> Support:
+    """The support of `text` by the cited lines, whose closest one has cosine `similarity` to
+    it: content-word coverage and the hard checks. `briefing run` and `briefing verify` both
+    judge a sentence by this."""
+    target = content_words(text)
+    joined = " ".join(cited_texts)
+    coverage = len(target & content_words(joined)) / len(target) if target else 1.0
     return Support(
-        round(0.5 * best_semantic + 0.5 * coverage, 3),
-        round(best_semantic, 3),
+        round(0.5 * similarity + 0.5 * coverage, 3),
+        round(similarity, 3),
         round(coverage, 3),
-        tuple(sorted(cited, key=_reading_order)),
-        tuple(problems),
-        best=pool[int(ranked[0])],
+        (),
+        tuple(hard_check_problems(text, joined)),
     )
 
 
 def _reading_order(sentence: Sentence) -> tuple[str, int]:
     return sentence.path, sentence.start_line
-
-
-def split_sentences(text: str) -> list[str]:
-    return [text[a:b] for a, b in split_paragraph(" ".join(text.split()))] if text.strip() else []
 
 
 def _quote(sentence: Sentence) -> CitedSentence:
@@ -381,10 +210,11 @@ def verify_headline(
         support = find_support(
             headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
         )
-        reason = support.failure(settings, headline=True)
-        if reason is None:
+        failure = support.failure(settings, headline=True)
+        if failure is None:
             citations = tuple(Citation.of(s) for s in support.cited)
             return CitedSentence(headline, citations, "generated", support.score), None
+        reason = failure
     else:
         reason = "the model wrote no headline"
     fallback = _best_title(story, vectors)
@@ -445,7 +275,8 @@ def verify(
     """
     pool = list(evidence.sentences)
     pool_vectors = np.stack([vectors.of(s) for s in pool]) if pool else np.zeros((0, 1))
-    drafted = split_sentences(draft.summary) if draft else []
+    # The draft's own sentences, as generate wrote them: never split again or matched by text.
+    drafted = [s.text for s in draft.sentences] if draft else []
     texts = [draft.headline] if draft and draft.headline else []
     embedded = embedder.embed(texts + drafted) if (texts or drafted) else np.zeros((0, 1))
     headline_vector = embedded[0] if texts else None
@@ -455,7 +286,9 @@ def verify(
         draft.headline if draft else "", story, evidence, headline_vector, vectors, settings
     )
     final_headline_vector = (
-        headline_vector if headline.kind == "generated" else embedder.embed([headline.text])[0]
+        headline_vector
+        if headline.kind == "generated" and headline_vector is not None
+        else embedder.embed([headline.text])[0]
     )
     kept: list[CitedSentence] = []
     # The headline counts as said: a summary sentence that repeats it adds nothing.
@@ -463,36 +296,43 @@ def verify(
     rejected: list[Rejection] = []
 
     def repeats(vector: np.ndarray) -> bool:
-        return bool(kept_vectors) and max(float(vector @ v) for v in kept_vectors) > 0.92
+        return (
+            bool(kept_vectors)
+            and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
+        )
 
-    for text, vector in zip(drafted, sentence_vectors, strict=True):
+    for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
-            rejected.append(Rejection(text, "over the summary's sentence limit"))
+            rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
             continue
         if repeats(vector):
-            rejected.append(Rejection(text, "repeats an earlier sentence"))
+            rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
         support = find_support(text, vector, pool, pool_vectors, settings)
         failure = support.failure(settings)
         if failure is None:
             citations = tuple(Citation.of(s) for s in support.cited)
-            kept.append(CitedSentence(text, citations, "generated", support.score))
+            kept.append(CitedSentence(text, citations, "generated", support.score, index))
             kept_vectors.append(vector)
             continue
         source = support.best
         if source is None or support.similarity < settings.min_repair_similarity:
-            rejected.append(Rejection(text, f"{failure}; nothing in the sources is close to it"))
+            rejected.append(
+                Rejection(text, f"{failure}; nothing in the sources is close to it", None, index)
+            )
             continue
         replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings)
         if replacement is None:
             replacement = (_quote(source), vectors.of(source))
         sentence, replacement_vector = replacement
         if repeats(replacement_vector):
-            rejected.append(Rejection(text, f"{failure}; its source is already in the summary"))
+            rejected.append(
+                Rejection(text, f"{failure}; its source is already in the summary", None, index)
+            )
             continue
-        kept.append(sentence)
+        kept.append(dataclasses.replace(sentence, draft_index=index))
         kept_vectors.append(replacement_vector)
-        rejected.append(Rejection(text, failure, replaced_by=sentence.text))
+        rejected.append(Rejection(text, failure, replaced_by=sentence.text, draft_index=index))
 
     # Too short a summary is filled up with the most central evidence, quoted.
     for source in central_evidence(evidence, vectors, settings.min_sentences + 2):

@@ -1,4 +1,4 @@
-"""Loading the summarisation model and the embedder through transformers.
+"""The transformers backend: the summarisation model and the embedder run in this process.
 
 torch and transformers are imported inside the functions that need them so that
 `briefing --help` stays instant. Loading never runs remote code and never unpickles weights:
@@ -7,112 +7,18 @@ GGUF is dequantized by transformers, everything else must be safetensors.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from briefing.backends.base import Say
+from briefing.backends.weights import converted_gguf, ensure_weights, pull, quiet_transformers
 from briefing.config import Profile
 from briefing.errors import ModelNotReady
-from briefing.weights import cache_root, pull, weights_dir
 
 log = logging.getLogger(__name__)
-
-
-class Generator(Protocol):
-    name: str
-
-    def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
-    ) -> str:
-        """The model's answer; `copy_from` is source text whose words it should prefer."""
-        ...
-
-
-class Embedder(Protocol):
-    name: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Rows of unit length, one per text."""
-        ...
-
-
-def ensure_weights(
-    name: str, profile: Profile, say: Callable[[str], None], allow_pull: bool = True
-) -> Path:
-    ready = weights_dir(name, profile)
-    if ready is not None:
-        return ready
-    if not allow_pull:
-        raise ModelNotReady(
-            f"model profile {name!r} is not on this machine; run `briefing models pull {name}`"
-        )
-    say(f"model profile {name!r} is not on this machine yet: fetching it")
-    return pull(name, profile, say=say)
-
-
-def _quiet_transformers() -> None:
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import transformers
-
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-
-
-def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str], None]) -> Path:
-    """A safetensors copy of a GGUF model, made once: dequantizing takes ~20 s, loading this ~1 s.
-
-    transformers will not save_pretrained a model loaded from GGUF, but its state_dict saved as
-    safetensors beside the config and tokenizer loads as an ordinary checkpoint.
-    """
-    import torch
-    from safetensors.torch import save_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf = folder / gguf_file
-    if not gguf.is_file():
-        raise ModelNotReady(
-            f"profile {name!r}: {gguf} is missing; run `briefing models pull {name}`"
-        )
-    stamp = {
-        "gguf": str(gguf.resolve()),
-        "size": gguf.stat().st_size,
-        "mtime": gguf.stat().st_mtime,
-    }
-    out = cache_root() / "converted" / name
-    marker = out / "source.json"
-    if marker.is_file():
-        try:
-            if json.loads(marker.read_text()) == stamp:
-                return out
-        except ValueError:
-            pass
-    say(f"converting {gguf.name} to a cached safetensors copy (once; later runs load faster)")
-    _quiet_transformers()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{name}-"))
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, gguf_file=gguf_file, dtype=torch.float32
-        )
-        save_model(model, str(tmp / "model.safetensors"))
-        model.config.save_pretrained(tmp)
-        model.generation_config.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / "source.json").write_text(json.dumps(stamp))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out
 
 
 def _LoopStop(prompt_length: int, window: int = 20):
@@ -140,7 +46,7 @@ class TransformersGenerator:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        _quiet_transformers()
+        quiet_transformers()
         settings = profile.generation
         if settings.threads:
             torch.set_num_threads(settings.threads)
@@ -220,7 +126,7 @@ class TransformersEmbedder:
     def __init__(self, name: str, folder: Path, profile: Profile, batch_size: int = 32):
         from transformers import AutoModel, AutoTokenizer
 
-        _quiet_transformers()
+        quiet_transformers()
         self.name = name
         self.max_length = profile.max_length
         self.batch_size = batch_size
@@ -255,7 +161,7 @@ class TransformersEmbedder:
 
 
 def load_generator(
-    name: str, profile: Profile, say: Callable[[str], None] = log.info, allow_pull: bool = True
+    name: str, profile: Profile, say: Say = log.info, allow_pull: bool = True
 ) -> TransformersGenerator:
     folder = ensure_weights(name, profile, say, allow_pull)
     if profile.gguf_file:
@@ -264,7 +170,15 @@ def load_generator(
 
 
 def load_embedder(
-    name: str, profile: Profile, say: Callable[[str], None] = log.info, allow_pull: bool = True
+    name: str, profile: Profile, say: Say = log.info, allow_pull: bool = True
 ) -> TransformersEmbedder:
     folder = ensure_weights(name, profile, say, allow_pull)
     return TransformersEmbedder(name, folder, profile)
+
+
+def prepare(name: str, profile: Profile, say: Say = log.info, force: bool = False) -> Path:
+    """The profile's weights fetched and checked, and a GGUF file converted once."""
+    folder = pull(name, profile, say=say, force=force)
+    if profile.gguf_file:
+        converted_gguf(name, folder, profile.gguf_file, say=say)
+    return folder

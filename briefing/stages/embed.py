@@ -7,18 +7,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.models import Embedder
+from briefing.backends.base import Embedder
 from briefing.records import Article, Sentence
 
 
 @dataclass(frozen=True)
 class ArticleVectors:
-    lead: np.ndarray  # (n_articles, dim): title plus the first sentences
+    """Vectors keyed by ids, never by list position, so that they can be cached across runs."""
+
+    leads: dict[str, np.ndarray]  # article id -> vector of its title plus first sentences
     sentences: dict[tuple[str, int], np.ndarray]  # (article id, sentence index) -> vector;
     # index -1 is the article's title
 
     def of(self, sentence: Sentence) -> np.ndarray:
         return self.sentences[(sentence.article_id, sentence.index)]
+
+    def lead_matrix(self, articles: list[Article]) -> np.ndarray:
+        """The lead vectors of `articles`, one row each, in their order."""
+        return np.stack([self.leads[a.id] for a in articles])
 
 
 def lead_text(article: Article, lead_sentences: int) -> str:
@@ -40,4 +46,4 @@ def embed_articles(
     flat = [s for a in articles for s in (a.title_sentence, *a.sentences) if s is not None]
     vectors = embedder.embed([s.text for s in flat])
     by_key = {(s.article_id, s.index): vectors[i] for i, s in enumerate(flat)}
-    return ArticleVectors(lead=leads, sentences=by_key)
+    return ArticleVectors(leads={a.id: leads[i] for i, a in enumerate(articles)}, sentences=by_key)

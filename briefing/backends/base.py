@@ -1,0 +1,86 @@
+"""The model protocols every stage codes against, and the one factory that builds a profile.
+
+A profile names its `backend:`; the factory looks it up here, so adding a backend (an HTTP
+server, say) is one module and one entry in `_BACKENDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from briefing.config import Config, Profile
+
+log = logging.getLogger(__name__)
+
+Say = Callable[[str], None]
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(
+        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+    ) -> str:
+        """The model's answer; `copy_from` is source text whose words it should prefer."""
+        ...
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Rows of unit length, one per text."""
+        ...
+
+
+class Backend(Protocol):
+    def load_generator(
+        self, name: str, profile: Profile, say: Say, allow_pull: bool
+    ) -> Generator: ...
+
+    def load_embedder(
+        self, name: str, profile: Profile, say: Say, allow_pull: bool
+    ) -> Embedder: ...
+
+    def prepare(self, name: str, profile: Profile, say: Say, force: bool) -> Path:
+        """Fetch (or re-fetch with `force`) and convert the profile's weights; their folder."""
+        ...
+
+
+def backend(profile: Profile) -> Backend:
+    """The module that runs a profile (imported only when a model is needed)."""
+    if profile.backend == "transformers":
+        from briefing.backends import transformers
+
+        return transformers
+    raise ValueError(f"unknown backend {profile.backend!r}")  # config validation prevents this
+
+
+def load_generator(
+    config: Config, name: str | None = None, say: Say = log.info, allow_pull: bool = True
+) -> Generator:
+    """The generator profile `name` (default: the config's default generator), loaded."""
+    name = name or config.default_generator
+    profile = config.profile(name, "causal-lm")
+    return backend(profile).load_generator(name, profile, say, allow_pull)
+
+
+def load_embedder(
+    config: Config, name: str | None = None, say: Say = log.info, allow_pull: bool = True
+) -> Embedder:
+    """The embedder profile `name` (default: the config's default embedder), loaded."""
+    name = name or config.default_embedder
+    profile = config.profile(name, "embedder")
+    return backend(profile).load_embedder(name, profile, say, allow_pull)
+
+
+def prepare_weights(config: Config, name: str, say: Say = log.info, force: bool = False) -> Path:
+    """What `briefing models pull NAME` does: the profile's weights fetched, checked, converted."""
+    profile = config.profile(name)
+    return backend(profile).prepare(name, profile, say, force)

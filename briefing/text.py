@@ -1,0 +1,304 @@
+"""The project's one text toolkit: words, stems, stop words, sentences, numbers, names and
+quotations. Every stage takes these from here, so that "a word" or "a name" means the same thing
+in cleaning, clustering, selection, verification and the audit.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"\w+", re.U)
+_LOWER_WORD = re.compile(r"[a-z0-9]+")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’.-]*[\w]|\b[A-Z]\b")
+_CLUSTER_NUMBER = re.compile(r"\b\d[\d,.:]*\d\b|\b\d\b")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
+_TOKEN = re.compile(r"[\w'’.-]*\w", re.U)
+_NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:([.:])(\d+))?\s*(a\.?m\.?|p\.?m\.?|st|nd|rd|th)?(?![\w])",
+    re.I,
+)
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+}
+_ORDINAL_WORD = re.compile(r"\b(" + "|".join(_ORDINAL_WORDS) + r")\b", re.I)
+_QUOTED = re.compile(r"[“\"]([^”\"]{8,})(?:[”\"]|$)")
+_REPEATABLE = re.compile(r"\d+(?:[.:,]\d+)*|[^\W\d_]+", re.U)
+_NUMBER_WORDS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "dozen": 12,
+    "pair": 2,
+    "twice": 2,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+# Capitalised for other reasons than being a name: sentence starts, titles, labels.
+# Capitalised words that open sentences or name nothing in particular. The clustering's names
+# signal leaves out these (and weekdays); the verifier's name check leaves out NOT_NAMES.
+SENTENCE_OPENERS = frozenset(
+    """
+    the a an in on at it he she they we i but and or this that these those his her its their
+    our as after before while when if for from with by of to mr mrs ms dr meanwhile however
+    also there here what who why how last next earlier later since some many more most one
+    two three other
+    """.split()
+)
+# Capitalised for other reasons than being a name: sentence starts, titles, labels.
+NOT_NAMES = SENTENCE_OPENERS | set(
+    """
+    both according officials police authorities residents during despite until under over
+    about all no not so then now today yesterday tomorrow headline summary four five
+    """.split()
+)
+_ALIAS_GROUPS = [
+    ("us", "usa", "united states", "america", "united states of america"),
+    ("uk", "united kingdom", "britain", "great britain"),
+    ("un", "united nations"),
+    ("eu", "european union"),
+]
+_ALIASES = {name: group for group in _ALIAS_GROUPS for name in group}
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according"}
+
+
+STOP_WORDS = _stopwords()
+
+
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem, so that "fired", "fires" and "firing" compare equal."""
+    return _stemmer().stemWord(word.lower().strip("'’.-"))
+
+
+def content_words(text: str) -> set[str]:
+    return {
+        stem(t)
+        for t in _TOKEN.findall(text)
+        if t.lower() not in STOP_WORDS and not t[0].isdigit() and len(t) > 1
+    }
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2."""
+    found: set[str] = set()
+    for match in _NUMBER.finditer(text):
+        whole, sep, frac, suffix = match.groups()
+        whole = whole.replace(",", "")
+        suffix = (suffix or "").lower()
+        if suffix in ("st", "nd", "rd", "th"):
+            found.add(_ordinal(int(whole)))
+        elif suffix or sep == ":":
+            found.add(f"{int(whole)}:{frac or '00'}")
+        elif frac is not None:
+            found.add(f"{whole}.{frac}")
+        else:
+            found.add(str(int(whole)))
+    for match in _NUMBER_WORD.finditer(text):
+        found.add(str(_NUMBER_WORDS[match.group(1).lower()]))
+    for match in _ORDINAL_WORD.finditer(text):
+        found.add(_ordinal(_ORDINAL_WORDS[match.group(1).lower()]))
+    return found
+
+
+def _bare(token: str) -> str:
+    return token.replace(".", "").replace("’", "'").removesuffix("'s").lower()
+
+
+def names(text: str) -> set[str]:
+    """Proper names: runs of capitalised tokens, without sentence-starting function words."""
+    result: set[str] = set()
+    run: list[str] = []
+    for token in [*_TOKEN.findall(text), ""]:
+        bare = _bare(token) if token else ""
+        if token and token[0].isupper() and bare not in NOT_NAMES and bare not in _NUMBER_WORDS:
+            run.append(bare)
+            continue
+        if run:
+            result.add(" ".join(run))
+            run = []
+    return {name for name in result if len(name) > 1}
+
+
+def bare_words(text: str) -> set[str]:
+    return {_bare(t) for t in _TOKEN.findall(text)}
+
+
+# "Japanese" is supported by "Japan", "Korean" by "Korea"; nothing else may differ, so that
+# "Harlow Athletics" is not supported by "Harlow Athletic".
+_DEMONYM_ENDINGS = ("ese", "ian", "an", "n", "i", "ish")
+
+
+def _word_found(word: str, source_words: set[str]) -> bool:
+    if word in source_words:
+        return True
+    return any(
+        word.startswith(w) and word[len(w) :] in _DEMONYM_ENDINGS
+        for w in source_words
+        if len(w) >= 4
+    )
+
+
+def name_found(name: str, source_words: set[str], source_text: str) -> bool:
+    lowered = " ".join(_bare(t) for t in _TOKEN.findall(source_text))
+    if f" {name} " in f" {lowered} ":
+        return True
+    aliases = _ALIASES.get(name, ())
+    if any(f" {_bare(alias)} " in f" {lowered} " for alias in aliases):
+        return True
+    # A name written in part or in another order ("Kim", "Suga Yoshihide") is found when
+    # each of its words is.
+    return all(_word_found(word, source_words) for word in name.split())
+
+
+def squash_words(text: str) -> str:
+    """Bare lower-case tokens joined by single spaces: the form quotations are compared in."""
+    return " ".join(_bare(t) for t in _TOKEN.findall(text))
+
+
+def quotations(text: str) -> list[str]:
+    """Quoted passages of at least eight characters, closed or running to the end of the text."""
+    return _QUOTED.findall(text)
+
+
+def repeatable_tokens(text: str) -> list[str]:
+    """Numbers (with their separators) and runs of letters: the units a looping model repeats."""
+    return _REPEATABLE.findall(text)
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Runs of word characters: the unit of lengths and line comparisons."""
+    return _WORD.findall(text)
+
+
+def tokens(text: str) -> list[str]:
+    """Words with their inner apostrophes, dots and hyphens ("U.S.", "O'Neill", "long-term")."""
+    return _TOKEN.findall(text)
+
+
+def lower_words(text: str) -> list[str]:
+    """Lower-case ASCII letters and digits, the tokens of word-pair concepts."""
+    return _LOWER_WORD.findall(text.lower())
+
+
+def normalize_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- names and numbers as clustering counts them ---------------------------------------
+
+_NAME_STOP = {w.capitalize() for w in SENTENCE_OPENERS} | set(WEEKDAYS)
+
+
+def capitalised_names(text: str) -> list[str]:
+    """Capitalised tokens that may be names, lower-cased, one entry per mention."""
+    found = []
+    for match in _CAPITALISED.finditer(text):
+        token = match.group().strip(".'’")
+        if token and token not in _NAME_STOP and len(token) > 1:
+            found.append(token.lower().replace(".", ""))
+    return found
+
+
+def number_tokens(text: str) -> list[str]:
+    """Numbers as written (thousands separators dropped), one entry per mention."""
+    return [m.group().replace(",", "") for m in _CLUSTER_NUMBER.finditer(text)]
+
+
+def weekdays_named(text: str) -> list[str]:
+    return [m.group(1) for m in _WEEKDAY.finditer(text)]
+
+
+# --- sentences ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_paragraph(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of one paragraph (pysbd's rules)."""
+    spans = []
+    cursor = 0
+    for piece in _segmenter().segment(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        start = text.find(piece, cursor)
+        if start < 0:  # pysbd changed the text; fall back to the rest of the paragraph
+            start = cursor
+            piece = text[cursor:].strip()
+            if not piece:
+                break
+            start = text.find(piece, cursor)
+        spans.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    return spans
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text, whitespace normalised."""
+    if not text.strip():
+        return []
+    flat = normalize_space(text)
+    return [flat[a:b] for a, b in split_paragraph(flat)]
