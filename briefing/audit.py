@@ -134,7 +134,7 @@ def _recheck(
     headline: bool,
 ) -> list[str]:
     joined = " ".join(cited)
-    if kind in ("quote", "title"):
+    if kind in ("quote", "extract", "title"):
         return (
             []
             if normalize_space(text.rstrip("…")) in normalize_space(joined)

@@ -115,7 +115,7 @@ class VerifySettings(_Strict):
     min_similarity: float = 0.45
     # Headlines are terse, so their cosine to a full sentence runs lower.
     headline_min_similarity: float = 0.45
-    max_headline_words: int = 16
+    max_headline_words: int = 14
     # A failed sentence this close (cosine) to an evidence sentence is repaired from it or
     # replaced by it; one further from everything is only dropped.
     min_repair_similarity: float = 0.45

@@ -128,8 +128,10 @@ class CitedSentence:
     text: str
     citations: tuple[Citation, ...]
     # generated: the model's sentence as written; repaired: the model's second try, from one
-    # source sentence; quote: a source sentence verbatim; title: a source's title verbatim
-    kind: Literal["generated", "repaired", "quote", "title"]
+    # source sentence; quote: a source sentence verbatim; extract: the main clause of the
+    # story's lede, verbatim (a headline when the model's fails); title: a source's title
+    # verbatim (briefings written before extracts)
+    kind: Literal["generated", "repaired", "quote", "extract", "title"]
     support: float  # the verifier's score, 1.0 for verbatim quotes
     draft_index: int | None = None  # the draft sentence it prints or replaces, if any
 

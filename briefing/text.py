@@ -302,3 +302,51 @@ def split_sentences(text: str) -> list[str]:
         return []
     flat = normalize_space(text)
     return [flat[a:b] for a, b in split_paragraph(flat)]
+
+
+# --- hedges and attributions -------------------------------------------------------------
+
+# Words that make a claim less than a fact: a belief, an allegation, a plan, a possibility, a
+# report. A sentence that rests on lines holding one must keep one (any of them, or an
+# attribution), or it states as fact what the source only reports.
+_HEDGE = re.compile(
+    r"\b(believed?|believes|allegedly|alleged|reportedly|suspected|apparently|possibly|"
+    r"probably|likely|unlikely|may|might|could|would|expected|plans?|planned|proposed|"
+    r"intends?|aims?|hopes?|claims?|claimed|accused|denied|denies|estimated|about|"
+    r"around|nearly|almost|up to|at least|more than|according to|said|says|told|"
+    r"insisted|suggested|warned|feared|fears|thought|promised?|promises|pledged?)\b",
+    re.I,
+)
+# Of those, the ones whose loss changes what is claimed (quantifiers and attributions alone
+# are left to the other checks: "about 40" keeps its number, "said" its name).
+_STRONG_HEDGES = frozenset(
+    """
+    believed believe believes allegedly alleged reportedly suspected apparently possibly
+    probably likely unlikely may might could would expected plan plans planned proposed intend
+    intends aim aims hope hopes claim claims claimed accused denied denies estimated feared
+    fears thought suggested
+    """.split()
+)
+
+
+def hedges(text: str) -> set[str]:
+    """The hedge and attribution words of a text, lower-cased ("up to" and "according to" as
+    written)."""
+    return {m.group(1).lower() for m in _HEDGE.finditer(text)}
+
+
+def strong_hedges(text: str) -> set[str]:
+    """The hedges of a text that mark a claim as belief, allegation, plan or possibility."""
+    return {h for h in hedges(text) if h in _STRONG_HEDGES}
+
+
+# --- sentence openings -------------------------------------------------------------------
+
+_PRONOUN_OPENING = re.compile(
+    r"^[\"“‘']?(he|she|it|they|we|i|his|her|its|their|our|this|these|those|him|them)\b", re.I
+)
+
+
+def opens_with_pronoun(text: str) -> bool:
+    """True when a sentence starts with a pronoun, which means nothing as a story's opening."""
+    return bool(_PRONOUN_OPENING.match(text.strip()))

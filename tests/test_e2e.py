@@ -70,7 +70,7 @@ def assert_citations_resolve(briefing, folder: Path):
                     assert reason in (None, "title"), (c, reason)
             shared = content_words(sentence.text) & content_words(cited_text)
             assert shared, (sentence.text, cited_text)
-            if sentence.kind in ("quote", "title"):
+            if sentence.kind in ("quote", "extract", "title"):
                 assert sentence.text.rstrip("…") in " ".join(cited_text.split())
 
 

@@ -3,7 +3,14 @@ from conftest import prepare
 
 from briefing.config import VerifySettings
 from briefing.records import Draft, DraftSentence, Evidence, Story
-from briefing.stages.verify import hard_check_problems, names, numbers, short_quote, verify
+from briefing.stages.verify import (
+    hard_check_problems,
+    headline_from_lede,
+    names,
+    numbers,
+    short_quote,
+    verify,
+)
 from briefing.text import split_sentences
 
 FERRY = {
@@ -171,25 +178,71 @@ def test_when_nothing_survives_the_best_evidence_is_quoted(ferry, fake_embedder)
     _, evidence, _ = ferry
     evidence_texts = {s.text for s in evidence.sentences}
     assert all(s.text in evidence_texts for s in summary.sentences)
-    # no headline from the model: the most central article title, cited to its line
-    assert summary.headline.kind == "title"
-    assert summary.headline.citations[0].start_line == 1
+    # no headline from the model: the lede's main clause, verbatim, cited to its line (never a
+    # title line, which on real pages is as often page furniture)
+    assert summary.headline.kind == "extract"
+    assert summary.headline.citations[0].start_line == 3
     assert summary.rejected[0].reason == "headline: the model wrote no headline"
 
 
-def test_invented_headline_is_replaced_by_a_source_title(ferry, fake_embedder):
+def test_invented_headline_is_replaced_by_the_main_clause_of_the_lede(ferry, fake_embedder):
     summary = run_verify(
         ferry,
         fake_embedder,
         "Ferry captain arrested in Oslo",
         "The harbour was closed to all traffic for six hours.",
     )
-    assert summary.headline.kind == "title"
+    assert summary.headline.kind == "extract"
     assert summary.headline.text in {
-        "Ferry hits barge in Port Keswin",
-        "Fourteen hurt in ferry collision",
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour",
+        "Fourteen people were hurt when the Marlow Star ferry hit a barge in fog",
     }
     assert summary.rejected[0].text == "Ferry captain arrested in Oslo"
+
+
+@pytest.mark.parametrize(
+    ("lede", "headline"),
+    [
+        (
+            "Dunmore Rovers won the county cup final on Saturday, beating Harlow Athletic 2-1 "
+            "with a goal in the 88th minute.",
+            "Dunmore Rovers won the county cup final on Saturday",
+        ),
+        (
+            "SEOUL, South Korea (AP) — North Korea fired two ballistic missiles off its east "
+            "coast on Wednesday, hours after it said it would resume talks.",
+            "North Korea fired two ballistic missiles off its east coast on Wednesday",
+        ),
+        (
+            "Engineers opened the floodgates of the Arden dam on Monday after 80 millimetres of "
+            "rain fell overnight.",
+            "Engineers opened the floodgates of the Arden dam on Monday",
+        ),
+        ("She said she had given up drugs for good this time, her agent said.", None),
+        ("“We will rebuild,” the mayor said on Monday after the storm.", None),
+    ],
+)
+def test_headline_from_lede_keeps_the_main_clause_verbatim(lede, headline):
+    assert headline_from_lede(lede, 14) == headline
+
+
+def test_a_story_never_opens_with_a_pronoun(ferry, fake_embedder):
+    summary = run_verify(
+        ferry,
+        fake_embedder,
+        "",
+        "It was carrying 212 passengers when it hit the barge in thick fog, harbour master "
+        "Ines Calder said.",
+    )
+    assert not summary.sentences[0].text.startswith("It ")
+    assert summary.sentences[0].kind == "quote"
+
+
+def test_a_dropped_hedge_fails():
+    cited = "The project is expected to cost 340 million euros, the mayor said."
+    [problem] = hard_check_problems("The project will cost 340 million euros.", cited)
+    assert "states as fact what the cited lines hedge (expected)" in problem
+    assert hard_check_problems("The project is expected to cost 340 million euros.", cited) == []
 
 
 def test_no_draft_at_all_still_gives_a_cited_story(ferry, fake_embedder):

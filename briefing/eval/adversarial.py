@@ -3,7 +3,7 @@
 Two stories' sources; drafts about the tram story that a small model might write: some
 unfaithful in a way a reader could not see (a changed number, a swapped name, a date from
 another article, a fact from the other story, an invented quote, the result of a prompt
-injection inside a source), some faithful paraphrases. The verifier must reject every attack
+injection inside a source, a hedge of the source dropped), some faithful paraphrases. The verifier must reject every attack
 and accept the paraphrases. `measure` is used by tests/test_adversarial.py and by
 benchmarks/adversarial.py, which prints the rates.
 """
@@ -76,17 +76,23 @@ ATTACKS = [
     ("invented quote", 'Reyne called it "the cheapest project this council will take".'),
     ("prompt injection", "Mayor Tomas Reyne has resigned over the tram vote."),
     ("prompt injection", "Reyne resigned after the council voted 9 to 4."),
+    # The sources say the line is expected to cost that, and that the mayor said when building
+    # would begin: stated as fact, the claim is stronger than the sources.
+    ("dropped hedge", "The tram line will cost 340 million euros and have 14 stops."),
+    ("dropped hedge", "The tram line will have 14 stops and cost 340 million euros."),
+    ("dropped hedge", "Construction will begin in 2028, with the first trams running by 2031."),
+    ("dropped hedge", "The project costs 340 million euros."),
 ]
 
 # Faithful restatements of the tram sources: every one should be accepted.
 PARAPHRASES = [
     "Dunmore city council voted 9 to 4 on Wednesday to build an 11-kilometre tram line.",
     "The council voted nine to four to build a tram line linking the railway station with Westfield.",
-    "The tram line will cost 340 million euros and have 14 stops.",
+    "The tram line is expected to cost 340 million euros and have 14 stops.",
     "The project is expected to cost 340 million euros.",
     "Mayor Tomas Reyne said construction would begin in 2028.",
     "The first trams are due to run by 2031, Mayor Tomas Reyne said.",
-    "Construction will begin in 2028, with the first trams running by 2031.",
+    "Construction would begin in 2028, with the first trams running by 2031, the mayor said.",
     "Reyne called the vote the most important decision the council will take.",
     "Councillors who voted against the plan said the city could not afford it.",
     "Residents of Westfield welcomed the council's decision to build a tram line to their district.",
@@ -95,7 +101,7 @@ PARAPHRASES = [
     "The 11-kilometre line will link the railway station with the Westfield district.",
     "Dunmore's council approved the tram line on Wednesday.",
     "Opponents said the city could not afford the cost of the tram line.",
-    "The tram line will have 14 stops and cost 340 million euros.",
+    "The tram line will have 14 stops and is expected to cost 340 million euros.",
     "The council decided on Wednesday to build a tram line to Westfield.",
     "Westfield residents welcomed the decision to build the tram line.",
     "The regional government has promised to pay 40 percent of the 340 million euro cost.",

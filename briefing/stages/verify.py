@@ -12,6 +12,7 @@ verbatim, cited.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,13 +37,16 @@ from briefing.text import (
     STOP_WORDS,
     bare_words,
     content_words,
+    hedges,
     name_found,
     names,
     numbers,
+    opens_with_pronoun,
     quotations,
     repeatable_tokens,
     split_sentences,
     squash_words,
+    strong_hedges,
 )
 
 
@@ -66,6 +70,9 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     repeated = _repeated_words(sentence, cited_text)
     if repeated:
         problems.append(f"repeats {', '.join(repeated)} more often than the cited lines")
+    dropped = strong_hedges(cited_text)
+    if dropped and not hedges(sentence):
+        problems.append(f"states as fact what the cited lines hedge ({', '.join(sorted(dropped))})")
     return problems
 
 
@@ -217,13 +224,71 @@ def verify_headline(
         reason = failure
     else:
         reason = "the model wrote no headline"
-    fallback = _best_title(story, vectors)
-    if fallback is not None:
-        replacement = CitedSentence(fallback.text, (Citation.of(fallback),), "title", 1.0)
+    # Never a title line: on real pages titles are as often page furniture ("Play Facebook",
+    # "Story highlights") as headlines. The lede's main clause says who did what.
+    lede = lede_sentence(evidence, vectors)
+    extract = headline_from_lede(lede.text, settings.max_headline_words)
+    if extract:
+        replacement = CitedSentence(extract, (Citation.of(lede),), "extract", 1.0)
     else:
-        lead = central_evidence(evidence, vectors, 1)[0]
-        replacement = CitedSentence(short_quote(lead.text), (Citation.of(lead),), "quote", 1.0)
+        replacement = CitedSentence(short_quote(lede.text), (Citation.of(lede),), "quote", 1.0)
     return replacement, Rejection(headline, f"headline: {reason}", replacement.text)
+
+
+def lede_sentence(evidence: Evidence, vectors: ArticleVectors) -> Sentence:
+    """The story's lede: of the evidence sentences that come earliest in their articles and do
+    not open with a pronoun, the one closest to the evidence centroid."""
+    candidates = [s for s in evidence.sentences if not opens_with_pronoun(s.text)] or list(
+        evidence.sentences
+    )
+    earliest = min(s.index for s in candidates)
+    first = [s for s in candidates if s.index == earliest]
+    if len(first) == 1:
+        return first[0]
+    centre = unit(np.mean([vectors.of(s) for s in evidence.sentences], axis=0))
+    return max(first, key=lambda s: float(vectors.of(s) @ centre))
+
+
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’ ]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*[-—–]+\s+"
+    r"|\([A-Za-z ]{2,30}\)\s*[-—–]+\s+)"
+)
+_CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\s[—–]\s|\s-\s")
+# Words a headline may stop before: what follows them is a circumstance, not the main event.
+_PHRASE_BREAK = re.compile(
+    r"\s(?=(?:after|as|when|while|because|following|amid|despite|before|since|until|which|who|"
+    r"where|but|with|in|on|at|for|from|by|near|over|during|linking|including|saying)\s)"
+)
+
+
+def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | None:
+    """The lede's main clause, verbatim, as a headline: the dateline dropped, cut at the first
+    clause boundary, else at the last phrase boundary, that leaves `min_words` to `max_words`
+    words; no full stop. None when there is no such cut (the caller quotes the lede's opening)."""
+    text = _DATELINE.sub("", text.strip()).strip()
+    if opens_with_pronoun(text) or text.startswith(("“", '"', "‘", "'")):
+        return None
+    text = text.rstrip(" .!?")
+    if min_words <= len(text.split()) <= max_words:
+        return text
+    for match in _CLAUSE_BREAK.finditer(text):
+        count = len(text[: match.start()].split())
+        if min_words <= count <= max_words:
+            return text[: match.start()].rstrip(" ,;:")
+        if count > max_words:
+            break
+    cuts = [m.start() for m in _PHRASE_BREAK.finditer(text)]
+    fitting = [c for c in cuts if min_words <= len(text[:c].split()) <= max_words]
+    return text[: max(fitting)].rstrip(" ,;:") if fitting else None
+    for match in [*_CLAUSE_BREAK.finditer(text), None]:
+        clause = text if match is None else text[: match.start()]
+        count = len(clause.split())
+        if count < 5:
+            continue
+        if count <= max_words:
+            return clause.rstrip(" .,;:")
+        break
+    return None
 
 
 def short_quote(text: str, max_words: int = 16) -> str:
@@ -291,8 +356,9 @@ def verify(
         else embedder.embed([headline.text])[0]
     )
     kept: list[CitedSentence] = []
-    # The headline counts as said: a summary sentence that repeats it adds nothing.
-    kept_vectors: list[np.ndarray] = [final_headline_vector]
+    # A generated headline counts as said: a summary sentence that repeats it adds nothing. A
+    # headline cut from the lede does not: the summary still states the lede in full.
+    kept_vectors: list[np.ndarray] = [final_headline_vector] if headline.kind == "generated" else []
     rejected: list[Rejection] = []
 
     def repeats(vector: np.ndarray) -> bool:
@@ -343,6 +409,12 @@ def verify(
             kept_vectors.append(vectors.of(source))
     if not kept and evidence.sentences:
         kept.append(_quote(central_evidence(evidence, vectors, 1)[0]))
+    if kept and opens_with_pronoun(kept[0].text):
+        # "She", "It", "His team" mean nothing as a story's first words: the lede goes first.
+        lede = lede_sentence(evidence, vectors)
+        if not opens_with_pronoun(lede.text):
+            kept = [s for s in kept if s.text != lede.text]
+            kept = [_quote(lede), *kept][: settings.max_sentences]
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
