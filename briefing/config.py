@@ -64,6 +64,12 @@ class GenerationSettings(_Strict):
     # its sources rather than inventing (0 turns it off).
     copy_bias: float = 0.0
     threads: int | None = None  # torch threads; None: torch's default
+    # sentences: the model shortens one evidence sentence per call (for small models that
+    # cannot write); story: one call writes the headline and the summary from all the evidence.
+    style: Literal["sentences", "story"] = "sentences"
+    evidence_words: int | None = None  # the evidence budget of this writer (None: select's)
+    evidence_sentences: int | None = None
+    batch_size: int = 4  # stories generated together in story style
 
 
 class Profile(_Strict):
@@ -99,8 +105,13 @@ class ClusterSettings(_Strict):
 
 
 class SelectSettings(_Strict):
+    # The budget of a writer that rewrites one sentence at a time; a profile that writes the
+    # whole story in one call sets its own (generation.evidence_words / evidence_sentences).
     max_sentences: int = 4
     max_words: int = 60
+    # The lede, always in the evidence: the first sentences of the most central article, up to
+    # this many and half the word budget.
+    lede_sentences: int = 2
     min_words: int = 6
     redundancy: float = 0.8  # a candidate this similar to a chosen sentence is skipped
     # Sentences early in their article count more: by 1 / (1 + position_decay * index).
@@ -120,6 +131,9 @@ class VerifySettings(_Strict):
     # replaced by it; one further from everything is only dropped.
     min_repair_similarity: float = 0.45
     max_citations: int = 3
+    # With a writer that can judge (the story-style profiles), a sentence is printed only when
+    # the model, shown the cited lines, answers that they support it with this probability.
+    min_entailment: float = 0.5
     # A further citation is kept when it covers this much more of the sentence's words.
     min_citation_gain: float = 0.05
     # A sentence this close (cosine) to the headline or a kept sentence repeats it.

@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.backends.base import Embedder, Generator, load_embedder, load_generator
-from briefing.config import Config, load_config, load_prompt
+from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
+from briefing.config import Config, GenerationSettings, load_config, load_prompt
 from briefing.output import write_all
-from briefing.records import Article, Briefing, Rejection, SkippedInput, Story, Summary
+from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
 from briefing.stages.clean import clean
 from briefing.stages.cluster import cluster
 from briefing.stages.embed import ArticleVectors, embed_articles
-from briefing.stages.generate import Prompts, generate, repairer
+from briefing.stages.generate import Prompts, generate, generate_stories, repairer
 from briefing.stages.render import render_html, render_json, render_markdown
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
@@ -35,6 +35,7 @@ def load_prompts(config_path: Path) -> Prompts:
         summary=load_prompt(config_path, "summarise").require("sentence"),
         headline=load_prompt(config_path, "headline").require("evidence"),
         repair=load_prompt(config_path, "repair").require("sentence"),
+        story=load_prompt(config_path, "story").require("evidence"),
     )
 
 
@@ -56,6 +57,80 @@ def prepare_articles(
     return usable, skipped
 
 
+def writer_settings(config: Config, generator: Generator) -> GenerationSettings:
+    """The generation settings of the generator's profile (defaults for a generator that is
+    not a profile, such as the tests' fakes)."""
+    profile = config.profiles.get(generator.name)
+    return profile.generation if profile is not None else GenerationSettings()
+
+
+def summarise_stories(
+    stories: list[Story],
+    vectors: ArticleVectors,
+    config: Config,
+    prompts: Prompts,
+    generator: Generator,
+    embedder: Embedder,
+    repair: Repairer,
+    labels: list[str] | None = None,
+) -> list[Summary]:
+    """select, generate and cite/verify for each story. A writer of style "story" writes the
+    stories in batches; a model failure costs only its story, which falls back to quoted
+    sources."""
+    labels = labels or [f"story {n}/{len(stories)}" for n in range(1, len(stories) + 1)]
+    writer = writer_settings(config, generator)
+    settings = config.pipeline
+    evidences = [
+        select(story, vectors, settings.select, writer.evidence_words, writer.evidence_sentences)
+        for story in stories
+    ]
+    for label, story, evidence in zip(labels, stories, evidences, strict=True):
+        log.info(
+            "%s: %d article(s), %d evidence sentence(s)",
+            label,
+            len(story.articles),
+            len(evidence.sentences),
+        )
+    drafts: list[Draft | Exception]
+    if writer.style == "story" and prompts.story is not None:
+        log.info("writing %d story(ies), %d at a time", len(stories), writer.batch_size)
+        drafts = generate_stories(
+            list(zip(stories, evidences, strict=True)), prompts.story, generator, writer.batch_size
+        )
+    else:
+        drafts = []
+        for story, evidence in zip(stories, evidences, strict=True):
+            try:
+                drafts.append(generate(story, evidence, prompts, generator))
+            except Exception as exc:
+                drafts.append(exc)
+    summaries = []
+    for label, story, evidence, answer in zip(labels, stories, evidences, drafts, strict=True):
+        failure = None
+        draft = answer if isinstance(answer, Draft) else None
+        if isinstance(answer, Exception):
+            log.error("%s: the model failed (%s); quoting the sources instead", label, answer)
+            failure = f"the model failed: {answer}"
+        summary = verify(
+            draft, story, evidence, vectors, embedder, settings.verify, repair, judge_of(generator)
+        )
+        if failure:
+            summary = dataclasses.replace(
+                summary, rejected=(Rejection("", failure), *summary.rejected)
+            )
+        kinds = [s.kind for s in summary.sentences]
+        log.info(
+            "%s: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
+            label,
+            kinds.count("generated"),
+            kinds.count("repaired"),
+            kinds.count("quote"),
+            len(summary.rejected),
+        )
+        summaries.append(summary)
+    return summaries
+
+
 def summarise_story(
     story: Story,
     vectors: ArticleVectors,
@@ -66,26 +141,11 @@ def summarise_story(
     repair: Repairer,
     label: str = "story",
 ) -> Summary:
-    """select, generate and cite/verify for one story. A model failure is recorded and the
-    story falls back to quoted sources: one bad story never loses the others."""
-    settings = config.pipeline
-    evidence = select(story, vectors, settings.select)
-    log.info(
-        "%s: %d article(s), %d evidence sentence(s); generating",
-        label,
-        len(story.articles),
-        len(evidence.sentences),
-    )
-    failure = None
-    try:
-        draft = generate(story, evidence, prompts, generator)
-    except Exception as exc:
-        log.error("%s: the model failed (%s); quoting the sources instead", label, exc)
-        draft, failure = None, f"the model failed: {exc}"
-    summary = verify(draft, story, evidence, vectors, embedder, settings.verify, repair)
-    if failure:
-        summary = dataclasses.replace(summary, rejected=(Rejection("", failure), *summary.rejected))
-    return summary
+    """select, generate and cite/verify for one story (`briefing eval` summarises clusters
+    one at a time)."""
+    return summarise_stories(
+        [story], vectors, config, prompts, generator, embedder, repair, [label]
+    )[0]
 
 
 def build_briefing(
@@ -105,22 +165,7 @@ def build_briefing(
     vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
     stories = cluster(articles, vectors, settings.cluster)
     log.info("grouped %d article(s) into %d story(ies)", len(articles), len(stories))
-    summaries: list[Summary] = []
-    for number, story in enumerate(stories, start=1):
-        label = f"story {number}/{len(stories)}"
-        summary = summarise_story(
-            story, vectors, config, prompts, generator, embedder, repair, label
-        )
-        kinds = [s.kind for s in summary.sentences]
-        log.info(
-            "%s: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
-            label,
-            kinds.count("generated"),
-            kinds.count("repaired"),
-            kinds.count("quote"),
-            len(summary.rejected),
-        )
-        summaries.append(summary)
+    summaries = summarise_stories(stories, vectors, config, prompts, generator, embedder, repair)
     log.info("briefing built in %.1f s", time.monotonic() - started)
     return Briefing(
         date=date,

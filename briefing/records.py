@@ -60,7 +60,10 @@ class Story:
 @dataclass(frozen=True)
 class Evidence:
     story_id: str
-    sentences: tuple[Sentence, ...]  # in reading order: by article, then position
+    # the lede (the first `lede` sentences: the opening of the most central article), then the
+    # other sentences chosen, in reading order: by article, then position
+    sentences: tuple[Sentence, ...]
+    lede: int = 0
 
 
 @dataclass(frozen=True)

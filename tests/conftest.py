@@ -108,3 +108,54 @@ def prepare(root: Path, files: dict[str, str | bytes], embedder=None):
     write_files(root, files)
     articles, _ = prepare_articles(root)
     return articles, embed_articles(articles, embedder or FakeEmbedder())
+
+
+class FakeStoryWriter:
+    """A writer of style "story": answers each story prompt with `answer(evidence lines)`, the
+    numbered evidence it was shown; judges entailment with `judge(premise, sentence)` (default:
+    every sentence supported). Records batch sizes."""
+
+    def __init__(self, name: str, answer, judge=None):
+        self.name = name
+        self.answer = answer
+        self.judge = judge or (lambda premise, sentence: 0.9)
+        self.batches: list[int] = []
+        self.judged: list[tuple[str, str]] = []
+
+    def _answer(self, messages) -> str:
+        content = messages[-1]["content"]
+        numbered = [line for line in content.splitlines() if re.match(r"\[\d+\] ", line)]
+        return self.answer(numbered)
+
+    def generate(self, messages, copy_from: str = "", max_new_tokens: int | None = None) -> str:
+        self.batches.append(1)
+        return self._answer(messages)
+
+    def generate_many(self, requests, max_new_tokens: int | None = None) -> list[str]:
+        self.batches.append(len(requests))
+        return [self._answer(messages) for messages, _ in requests]
+
+    def entailment(self, pairs) -> list[float]:
+        self.judged += list(pairs)
+        return [self.judge(premise, sentence) for premise, sentence in pairs]
+
+
+def story_writer_config(name: str = "fake-writer", **generation):
+    """The packaged config with one more generator profile of style "story" named `name`."""
+    import yaml
+
+    from briefing.config import Config, packaged_defaults
+
+    data = yaml.safe_load((packaged_defaults() / "models.yaml").read_text())
+    data["profiles"][name] = {
+        "kind": "causal-lm",
+        "description": "a fake story writer for tests",
+        "source": {"type": "local", "path": "/nonexistent"},
+        "generation": {
+            "style": "story",
+            "evidence_words": 200,
+            "evidence_sentences": 8,
+            **generation,
+        },
+    }
+    return Config.model_validate(data)

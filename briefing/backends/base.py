@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -37,6 +37,21 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Rows of unit length, one per text."""
         ...
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """A model that can say whether source lines support a sentence (the loaded writer)."""
+
+    def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """For each (source lines, sentence): the probability that the lines support every
+        claim of the sentence, from the model's yes/no answer."""
+        ...
+
+
+def judge_of(generator: Generator) -> Judge | None:
+    """The generator as an entailment judge, if it can be one."""
+    return generator if isinstance(generator, Judge) else None
 
 
 class Backend(Protocol):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from briefing.backends.base import Generator
 from briefing.config import PromptTemplate
-from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
+from briefing.records import Article, Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.text import split_sentences
 
 _MARKUP = re.compile(r"[*_`#]+")
@@ -25,6 +25,7 @@ class Prompts:
     summary: PromptTemplate
     headline: PromptTemplate
     repair: PromptTemplate
+    story: PromptTemplate | None = None  # one call per story (writer profiles of style "story")
 
 
 def _flatten(text: str) -> str:
@@ -101,3 +102,126 @@ def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence
         return rewrite(prompt, generator, source, REWRITE_TOKENS)[1]
 
     return repair
+
+
+# --- story style: one call writes the headline and the summary from all the evidence --------
+
+STORY_TOKENS = 220
+_HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
+_SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
+_CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
+_NUMBER_IN = re.compile(r"\d+")
+
+
+def source_label(article: Article, position: int) -> str:
+    """How the prompt names an evidence sentence's source: outlet (or the file's folder) and
+    date, so that the writer can attribute."""
+    folder = article.path.split("/")[0] if "/" in article.path else None
+    name = article.outlet or folder or f"source {position}"
+    return f"{name}, {article.date.isoformat()}" if article.date else name
+
+
+def numbered_evidence(story: Story, evidence: Evidence) -> str:
+    """The evidence as the writer reads it: `[n] (outlet, date) sentence`, the lede first."""
+    position = {a.id: i for i, a in enumerate(story.articles, start=1)}
+    by_id = {a.id: a for a in story.articles}
+    return "\n".join(
+        f"[{n}] ({source_label(by_id[s.article_id], position[s.article_id])}) {s.text}"
+        for n, s in enumerate(evidence.sentences, start=1)
+    )
+
+
+def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftSentence, ...]]:
+    """The headline and the summary sentences of a writer's answer, each sentence with the
+    evidence positions (0-based) it names. Tolerates markup, list markers, a missing label,
+    citations as [1][2], [1, 2] or (1); numbers outside the evidence are dropped."""
+    headline = ""
+    body: list[str] = []
+    for line in raw.splitlines():
+        flat = _flatten(line)
+        if not flat:
+            continue
+        match = _HEADLINE_LINE.match(flat)
+        if match and not headline:
+            headline = match.group(1).strip(" \"'“”")
+            continue
+        flat = _SUMMARY_LABEL.sub("", flat)
+        flat = _LIST_MARKER.sub("", "\n" + flat).strip()
+        if flat:
+            body.append(flat)
+    if not headline and body and not _CITED.search(body[0]) and len(body) > 1:
+        headline = body.pop(0).strip(" \"'“”")
+    headline = _CITED.sub("", headline).strip()
+    sentences: list[DraftSentence] = []
+    for paragraph in body:
+        cursor = 0
+        pieces: list[tuple[str, tuple[int, ...]]] = []
+        for match in _CITED.finditer(paragraph):
+            text = paragraph[cursor : match.start()]
+            numbers = tuple(
+                n - 1
+                for n in dict.fromkeys(int(x) for x in _NUMBER_IN.findall(match.group(1)))
+                if 1 <= n <= evidence_count
+            )
+            pieces.append((text, numbers))
+            cursor = match.end()
+        pieces.append((paragraph[cursor:], ()))
+        for text, numbers in pieces:
+            parts = split_sentences(text.strip(" ."))
+            for i, part in enumerate(parts):
+                part = part.strip(" \"'“”")
+                if len(part.split()) < 3:
+                    continue
+                # the numbers after a run of sentences belong to its last one
+                cited = numbers if i == len(parts) - 1 else ()
+                sentences.append(DraftSentence(_as_sentence(part), cited))
+    return headline, tuple(sentences)
+
+
+def story_messages(
+    prompt: PromptTemplate, story: Story, evidence: Evidence
+) -> list[dict[str, str]]:
+    return prompt.fill(evidence=numbered_evidence(story, evidence))
+
+
+def generate_stories(
+    items: list[tuple[Story, Evidence]],
+    prompt: PromptTemplate,
+    generator: Generator,
+    batch_size: int = 4,
+) -> list[Draft | Exception]:
+    """One call per story, several stories per batch where the generator can batch (decoding on
+    a CPU is bound by memory bandwidth, so a batch costs little more than one sequence). A
+    story whose call fails gets its exception, never costing the others."""
+    drafts: list[Draft | Exception] = []
+    for start in range(0, len(items), max(1, batch_size)):
+        chunk = items[start : start + batch_size]
+        requests = [
+            (story_messages(prompt, story, evidence), " ".join(s.text for s in evidence.sentences))
+            for story, evidence in chunk
+        ]
+        answers: list[str | Exception]
+        generate_many = getattr(generator, "generate_many", None)
+        try:
+            if generate_many is not None and len(chunk) > 1:
+                answers = list(generate_many(requests, max_new_tokens=STORY_TOKENS))
+            else:
+                raise NotImplementedError
+        except Exception:  # a failed batch is retried one story at a time
+            answers = []
+            for messages, copy_from in requests:
+                try:
+                    answers.append(
+                        generator.generate(
+                            messages, copy_from=copy_from, max_new_tokens=STORY_TOKENS
+                        )
+                    )
+                except Exception as exc:
+                    answers.append(exc)
+        for (story, evidence), answer in zip(chunk, answers, strict=True):
+            if isinstance(answer, Exception):
+                drafts.append(answer)
+                continue
+            headline, sentences = parse_story_answer(answer, len(evidence.sentences))
+            drafts.append(Draft(story.id, headline, sentences, answer))
+    return drafts

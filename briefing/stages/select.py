@@ -27,7 +27,7 @@ from collections import Counter
 import numpy as np
 
 from briefing.config import SelectSettings
-from briefing.records import Evidence, Sentence, Story
+from briefing.records import Article, Evidence, Sentence, Story
 from briefing.stages.embed import ArticleVectors
 from briefing.text import STOP_WORDS, lower_words, stem, words
 
@@ -67,21 +67,62 @@ def position_score(sentence: Sentence, decay: float) -> float:
     return 1.0 / (1.0 + decay * sentence.index)
 
 
-def select(story: Story, vectors: ArticleVectors, settings: SelectSettings) -> Evidence:
+def central_article(story: Story, vectors: ArticleVectors) -> Article:
+    """The article whose lead is closest in meaning to the story's other leads: the report that
+    tells the event most as every outlet tells it."""
+    if len(story.articles) == 1:
+        return story.articles[0]
+    leads = vectors.lead_matrix(list(story.articles))
+    centre = leads.mean(axis=0)
+    return story.articles[int(np.argmax(leads @ centre))]
+
+
+def lede_of(
+    story: Story, vectors: ArticleVectors, settings: SelectSettings, budget: int
+) -> list[Sentence]:
+    """The opening sentences of the story's most central article (up to `lede_sentences` and
+    half the word budget, at least one): what happened, as a news report first says it."""
+    article = central_article(story, vectors)
+    opening = [s for s in article.sentences if len(words(s.text)) >= settings.min_words]
+    opening = opening or list(article.sentences)
+    lede: list[Sentence] = []
+    for sentence in opening[: settings.lede_sentences]:
+        if lede and sum(len(s.text.split()) for s in (*lede, sentence)) > budget // 2:
+            break
+        lede.append(sentence)
+    return lede
+
+
+def select(
+    story: Story,
+    vectors: ArticleVectors,
+    settings: SelectSettings,
+    max_words: int | None = None,
+    max_sentences: int | None = None,
+) -> Evidence:
+    """The lede first, then what the other sentences add (concept coverage), within a budget
+    of words and sentences (the settings', or a writer profile's own)."""
+    max_words = max_words or settings.max_words
+    max_sentences = max_sentences or settings.max_sentences
+    lede = lede_of(story, vectors, settings, max_words)
+    in_lede = {(s.article_id, s.index) for s in lede}
     candidates = [
-        s for a in story.articles for s in a.sentences if len(words(s.text)) >= settings.min_words
-    ] or [s for a in story.articles for s in a.sentences]
+        s
+        for a in story.articles
+        for s in a.sentences
+        if len(words(s.text)) >= settings.min_words and (s.article_id, s.index) not in in_lede
+    ] or [s for a in story.articles for s in a.sentences if (s.article_id, s.index) not in in_lede]
     by_sentence = sentence_concepts(story)
     weights = concept_weights(story, by_sentence)
     found = [by_sentence[(s.article_id, s.index)] for s in candidates]
     lengths = [max(1, len(s.text.split())) for s in candidates]
     boost = [1.0 + POSITION_BOOST * position_score(s, settings.position_decay) for s in candidates]
-    covered: set[Concept] = set()
+    covered: set[Concept] = set().union(*(by_sentence[key] for key in in_lede)) if lede else set()
     chosen: list[int] = []
-    chosen_vectors: list[np.ndarray] = []
-    budget = settings.max_words
-    open_ = set(range(len(candidates)))
-    while open_ and len(chosen) < settings.max_sentences and budget > 0:
+    chosen_vectors: list[np.ndarray] = [vectors.of(s) for s in lede]
+    budget = max_words - sum(len(s.text.split()) for s in lede)
+    open_ = {i for i in range(len(candidates)) if lengths[i] <= budget}
+    while open_ and len(chosen) + len(lede) < max_sentences and budget > 0:
         gains = {
             i: sum(weights.get(c, 0) for c in found[i] - covered)
             / lengths[i] ** LENGTH_EXPONENT
@@ -100,7 +141,5 @@ def select(story: Story, vectors: ArticleVectors, settings: SelectSettings) -> E
         budget -= lengths[best]
         open_ = {i for i in open_ if lengths[i] <= budget}
     order = {a.id: i for i, a in enumerate(story.articles)}
-    sentences = sorted(
-        (candidates[i] for i in chosen), key=lambda s: (order[s.article_id], s.index)
-    )
-    return Evidence(story.id, tuple(sentences))
+    rest = sorted((candidates[i] for i in chosen), key=lambda s: (order[s.article_id], s.index))
+    return Evidence(story.id, (*lede, *rest), lede=len(lede))

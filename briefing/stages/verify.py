@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from briefing.backends.base import Embedder
+from briefing.backends.base import Embedder, Judge
 from briefing.config import VerifySettings
 from briefing.records import (
     Article,
@@ -331,6 +331,7 @@ def verify(
     embedder: Embedder,
     settings: VerifySettings,
     repair: Repairer | None = None,
+    judge: Judge | None = None,
 ) -> Summary:
     """Cite every sentence of the draft or replace it; nothing uncited reaches the summary.
 
@@ -367,6 +368,13 @@ def verify(
             and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
         )
 
+    supports = [
+        find_support(text, vector, pool, pool_vectors, settings)
+        for text, vector in zip(drafted, sentence_vectors, strict=True)
+    ]
+    failures = _entailment_failures(
+        judge, [(s, t) for s, t in zip(supports, drafted, strict=True)], settings
+    )
     for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
@@ -374,8 +382,8 @@ def verify(
         if repeats(vector):
             rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
-        support = find_support(text, vector, pool, pool_vectors, settings)
-        failure = support.failure(settings)
+        support = supports[index]
+        failure = support.failure(settings) or failures[index]
         if failure is None:
             citations = tuple(Citation.of(s) for s in support.cited)
             kept.append(CitedSentence(text, citations, "generated", support.score, index))
@@ -387,7 +395,7 @@ def verify(
                 Rejection(text, f"{failure}; nothing in the sources is close to it", None, index)
             )
             continue
-        replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings)
+        replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings, judge)
         if replacement is None:
             replacement = (_quote(source), vectors.of(source))
         sentence, replacement_vector = replacement
@@ -427,6 +435,7 @@ def _repaired(
     pool: Sequence[Sentence],
     pool_vectors: np.ndarray,
     settings: VerifySettings,
+    judge: Judge | None = None,
 ) -> tuple[CitedSentence, np.ndarray] | None:
     """The model's rewrite of one source sentence, if it passes verification."""
     if repair is None:
@@ -442,5 +451,32 @@ def _repaired(
     support = find_support(text, vector, pool, pool_vectors, settings)
     if support.failure(settings) is not None:
         return None
+    if _entailment_failures(judge, [(support, text)], settings)[0] is not None:
+        return None
     citations = tuple(Citation.of(s) for s in support.cited)
     return CitedSentence(text, citations, "repaired", support.score), vector
+
+
+def _entailment_failures(
+    judge: Judge | None, checked: list[tuple[Support, str]], settings: VerifySettings
+) -> list[str | None]:
+    """For each sentence that passed the other checks, why the judge does not find it in its
+    cited lines (None: it does, or there is no judge). One batched question for all."""
+    failures: list[str | None] = [None] * len(checked)
+    if judge is None:
+        return failures
+    asked = [i for i, (support, _) in enumerate(checked) if support.failure(settings) is None]
+    if not asked:
+        return failures
+    pairs = [(" ".join(s.text for s in checked[i][0].cited), checked[i][1]) for i in asked]
+    try:
+        scores = judge.entailment(pairs)
+    except Exception as exc:  # no judgement is no support: the sentence is repaired or quoted
+        return [
+            f"the entailment check failed ({exc})" if i in asked else None
+            for i in range(len(checked))
+        ]
+    for i, score in zip(asked, scores, strict=True):
+        if score < settings.min_entailment:
+            failures[i] = f"the model does not find it in the cited lines (p(yes) {score:.2f})"
+    return failures

@@ -1,0 +1,130 @@
+"""Story style: one call per story writes the headline and the summary from numbered
+evidence, the lede first; the answer is parsed into sentences with the evidence they name;
+every sentence is verified, the model's entailment judgement included."""
+
+import datetime as dt
+
+from conftest import FakeEmbedder, FakeStoryWriter, story_writer_config, write_files
+
+from briefing.config import packaged_defaults
+from briefing.pipeline import build_briefing, load_prompts
+from briefing.stages.generate import parse_story_answer
+from briefing.stages.render import render_markdown
+
+FILES = {
+    "ledger/tram.txt": (
+        "Dunmore council approves tram line\n\n"
+        "Dunmore city council voted 9 to 4 on Wednesday to build an 11-kilometre tram line.\n\n"
+        "The project is expected to cost 340 million euros and will have 14 stops.\n\n"
+        "Mayor Tomas Reyne said construction would begin in 2028.\n"
+    ),
+    "post/tram.txt": (
+        "Dunmore council backs tram line\n\n"
+        "Dunmore city council voted on Wednesday to build a tram line to Westfield.\n\n"
+        "The tram line is expected to cost 340 million euros, the council said.\n\n"
+        "The regional government has promised to pay 40 percent of the cost.\n"
+    ),
+}
+
+
+def good_answer(numbered: list[str]) -> str:
+    return (
+        "Headline: Dunmore council votes to build tram line\n"
+        "Summary:\n"
+        "Dunmore city council voted 9 to 4 on Wednesday to build an 11-kilometre tram line. [1]\n"
+        "The project is expected to cost 340 million euros. [2]\n"
+        "The regional government has promised to pay 40 percent of the cost. [5]\n"
+    )
+
+
+def brief(tmp_path, writer, config):
+    root = write_files(tmp_path / "in", FILES)
+    prompts = load_prompts(packaged_defaults() / "models.yaml")
+    return build_briefing(root, dt.date(2026, 11, 22), config, prompts, writer, FakeEmbedder())
+
+
+def test_answer_is_parsed_into_sentences_with_their_evidence():
+    raw = (
+        "**Headline:** North Korea fires two missiles\n"
+        "Summary:\n"
+        "1. North Korea fired two missiles off its east coast on Wednesday. [1][3]\n"
+        "2. One landed inside Japan's economic zone [2]. The other fell outside it (4).\n"
+        "- Officials said talks would resume [1, 5, 12]\n"
+    )
+    headline, sentences = parse_story_answer(raw, 6)
+    assert headline == "North Korea fires two missiles"
+    assert [(s.text, s.evidence) for s in sentences] == [
+        ("North Korea fired two missiles off its east coast on Wednesday.", (0, 2)),
+        ("One landed inside Japan's economic zone.", (1,)),
+        ("The other fell outside it.", (3,)),
+        ("Officials said talks would resume.", (0, 4)),  # 12 is not an evidence number
+    ]
+
+
+def test_answer_without_labels_or_numbers_still_parses():
+    headline, sentences = parse_story_answer(
+        "Council backs tram\nThe council voted for a tram line on Wednesday.", 3
+    )
+    assert headline == "Council backs tram"
+    assert [s.evidence for s in sentences] == [()]
+
+
+def test_one_call_per_story_with_numbered_evidence_lede_first(tmp_path):
+    shown: list[list[str]] = []
+
+    def answer(numbered):
+        shown.append(numbered)
+        return good_answer(numbered)
+
+    writer = FakeStoryWriter("fake-writer", answer)
+    briefing = brief(tmp_path, writer, story_writer_config())
+    [summary] = briefing.summaries
+    # the lede: the opening of the most central article, with its outlet folder and date
+    assert shown[0][0].startswith("[1] (")
+    assert "Dunmore city council voted" in shown[0][0]
+    assert summary.headline.kind == "generated"
+    assert summary.headline.text == "Dunmore council votes to build tram line"
+    assert [s.kind for s in summary.sentences] == ["generated"] * 3
+    assert summary.sentences[0].text.startswith("Dunmore city council voted 9 to 4")
+    text = render_markdown(briefing)
+    assert "[^" in text.split("\n## 1. ")[1]
+    # every printed sentence was put to the judge with the lines it cites
+    assert len(writer.judged) == 3
+
+
+def test_a_sentence_the_judge_rejects_is_repaired_or_quoted(tmp_path):
+    def judge(premise, sentence):
+        return 0.1 if "promised" in sentence else 0.9
+
+    writer = FakeStoryWriter("fake-writer", good_answer, judge)
+    briefing = brief(tmp_path, writer, story_writer_config())
+    [summary] = briefing.summaries
+    rejected = [r for r in summary.rejected if "promised" in r.text]
+    assert rejected and "does not find it in the cited lines" in rejected[0].reason
+    assert all(s.kind != "generated" or "promised" not in s.text for s in summary.sentences)
+
+
+def test_stories_are_written_in_batches(tmp_path):
+    files = dict(FILES)
+    files["courier/ferry.txt"] = (
+        "Ferry hits barge\n\n"
+        "The ferry Marlow Star struck a container barge in Port Keswin harbour on Thursday.\n\n"
+        "Fourteen passengers were hurt, the harbour master said.\n"
+    )
+    root = write_files(tmp_path / "in", files)
+    writer = FakeStoryWriter("fake-writer", good_answer)
+    prompts = load_prompts(packaged_defaults() / "models.yaml")
+    config = story_writer_config(batch_size=4)
+    briefing = build_briefing(root, dt.date(2026, 11, 22), config, prompts, writer, FakeEmbedder())
+    assert len(briefing.summaries) == 2
+    assert writer.batches == [2]
+
+
+def test_a_failing_writer_costs_only_quotes(tmp_path):
+    def broken(numbered):
+        raise RuntimeError("out of memory")
+
+    briefing = brief(tmp_path, FakeStoryWriter("fake-writer", broken), story_writer_config())
+    [summary] = briefing.summaries
+    assert summary.sentences and all(s.kind == "quote" for s in summary.sentences)
+    assert summary.rejected[0].reason.startswith("the model failed")
