@@ -63,6 +63,9 @@ class GenerationSettings(_Strict):
     # Added to the logits of tokens that occur in the evidence, so that the model rephrases
     # its sources rather than inventing (0 turns it off).
     copy_bias: float = 0.0
+    # Instead of a bias: the model may write only the source's tokens, in the source's order
+    # (deletion only), so it cannot recombine words into relations the source never states.
+    copy_only: bool = False
     threads: int | None = None  # torch threads; None: torch's default
     # sentences: the model shortens one evidence sentence per call (for small models that
     # cannot write); story: one call writes the headline and the summary from all the evidence.

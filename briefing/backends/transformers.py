@@ -70,7 +70,9 @@ class TransformersGenerator:
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
         processors = None
-        if copy_from and self.settings.copy_bias:
+        if copy_from and self.settings.copy_only:
+            processors = [self._copy_only(copy_from)]
+        elif copy_from and self.settings.copy_bias:
             processors = [self._copy_bias(copy_from)]
         with torch.inference_mode():
             output = self.model.generate(
@@ -91,6 +93,53 @@ class TransformersGenerator:
         "was were is are has have had will would said says that which who its their his her "
         "also as than more about The A In On After Headline Summary \n"
     )
+
+    def _copy_only(self, source: str):
+        """A logits processor that lets the model write only the source's own tokens, in the
+        source's order (each step: a token that occurs after the last one copied), or end.
+
+        A small model that cannot write recombines words into relations the source never states
+        ("Moore was fired." where an agent fired at Moore); deleting words but never reordering
+        them keeps each clause as the source has it, and the verifier still checks the result.
+        """
+        import torch
+        from transformers import LogitsProcessor
+
+        # no leading space: an answer's first token is written without one
+        source_ids = self.tokenizer(source.strip(), add_special_tokens=False)["input_ids"]
+        ends = {
+            i for i in (self.tokenizer.eos_token_id, self.tokenizer.pad_token_id) if i is not None
+        }
+        im_end = self.tokenizer.convert_tokens_to_ids("<|im_end|>")
+        if isinstance(im_end, int) and im_end != self.tokenizer.unk_token_id:
+            ends.add(im_end)
+        ends_list = sorted(ends)
+
+        class CopyOnly(LogitsProcessor):
+            def __init__(self) -> None:
+                self.prompt_length: int | None = None
+                self.positions: list[int] = []
+
+            def __call__(self, input_ids, scores):
+                if self.prompt_length is None:
+                    self.prompt_length = input_ids.shape[1]
+                    self.positions = [-1] * input_ids.shape[0]
+                elif input_ids.shape[1] > self.prompt_length:
+                    for row in range(input_ids.shape[0]):
+                        last = int(input_ids[row, -1])
+                        after = self.positions[row] + 1
+                        self.positions[row] = next(
+                            (j for j in range(after, len(source_ids)) if source_ids[j] == last),
+                            len(source_ids),
+                        )
+                mask = torch.full_like(scores, float("-inf"))
+                for row in range(scores.shape[0]):
+                    allowed = sorted(set(source_ids[self.positions[row] + 1 :])) + ends_list
+                    allowed = [i for i in allowed if i < scores.shape[1]]
+                    mask[row, allowed] = 0.0
+                return scores + mask
+
+        return CopyOnly()
 
     def _copy_bias(self, source: str):
         """A logits processor that favours the tokens of the source text.
