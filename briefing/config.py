@@ -81,6 +81,9 @@ class Profile(_Strict):
     description: str
     source: Source
     gguf_file: str | None = None  # weights are this GGUF file (dequantized once, then cached)
+    # int8: Linear layers in int8 (per-channel weights), converted once from the GGUF file into
+    # a safetensors cache; the model then writes in batches and judges entailment.
+    quantize: Literal["none", "int8"] = "none"
     max_length: int = 256  # embedders: tokens per text
     generation: GenerationSettings = GenerationSettings()
 

@@ -14,7 +14,13 @@ from pathlib import Path
 import numpy as np
 
 from briefing.backends.base import Say
-from briefing.backends.weights import converted_gguf, ensure_weights, pull, quiet_transformers
+from briefing.backends.weights import (
+    cache_root,
+    converted_gguf,
+    ensure_weights,
+    pull,
+    quiet_transformers,
+)
 from briefing.config import Profile
 from briefing.errors import ModelNotReady
 
@@ -209,10 +215,67 @@ class TransformersEmbedder:
         return np.concatenate(rows).astype(np.float32)
 
 
+class Int8Writer:
+    """A writer whose Linear layers run in int8 (per-channel weights, dynamic activations),
+    loaded from a cache converted once from its GGUF file (backends/int8.py). It writes several
+    stories per call (`generate_many`) and judges entailment from its own yes/no logits."""
+
+    def __init__(self, name: str, gguf: Path, profile: Profile, say: Say = log.info):
+        from briefing.backends import int8
+
+        quiet_transformers()
+        self.name = name
+        self.settings = profile.generation
+        cache = cache_root() / "int8" / name
+        self.model, self.tokenizer = int8.load_quantized_writer(
+            gguf, cache, threads=self.settings.threads, say=say
+        )
+        self.stats: list[int8.Generation] = []  # every generation of the run, for the manifest
+
+    def generate(
+        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+    ) -> str:
+        return self.generate_many([(messages, copy_from)], max_new_tokens)[0]
+
+    def generate_many(
+        self, requests: list[tuple[list[dict[str, str]], str]], max_new_tokens: int | None = None
+    ) -> list[str]:
+        """Answers to several prompts, decoded together (one batch per `batch_size`)."""
+        from briefing.backends import int8
+
+        results = int8.generate(
+            self.model,
+            self.tokenizer,
+            [messages for messages, _ in requests],
+            max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
+            batch_size=self.settings.batch_size,
+            repetition_penalty=self.settings.repetition_penalty,
+        )
+        self.stats += results
+        for result in results:
+            log.debug(
+                "writer: %d prompt tokens, %d new, batch of %d, prefill %.1f s, decode %.1f s (%s)",
+                result.prompt_tokens,
+                result.new_tokens,
+                result.batch_size,
+                result.prefill_seconds,
+                result.decode_seconds,
+                result.finish,
+            )
+        return [result.text for result in results]
+
+    def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        from briefing.backends import int8
+
+        return int8.entailment_probabilities(self.model, self.tokenizer, list(pairs))
+
+
 def load_generator(
     name: str, profile: Profile, say: Say = log.info, allow_pull: bool = True
-) -> TransformersGenerator:
+) -> TransformersGenerator | Int8Writer:
     folder = ensure_weights(name, profile, say, allow_pull)
+    if profile.gguf_file and profile.quantize == "int8":
+        return Int8Writer(name, folder / profile.gguf_file, profile, say)
     if profile.gguf_file:
         folder = converted_gguf(name, folder, profile.gguf_file, say)
     return TransformersGenerator(name, folder, profile)
@@ -228,6 +291,14 @@ def load_embedder(
 def prepare(name: str, profile: Profile, say: Say = log.info, force: bool = False) -> Path:
     """The profile's weights fetched and checked, and a GGUF file converted once."""
     folder = pull(name, profile, say=say, force=force)
-    if profile.gguf_file:
+    if profile.gguf_file and profile.quantize == "int8":
+        from briefing.backends import int8
+
+        gguf = folder / profile.gguf_file
+        cache = cache_root() / "int8" / name
+        if force or not int8.cache_is_current(gguf, cache):
+            say(f"converting {gguf.name} to an int8 cache (once; later runs load it in seconds)")
+            int8.convert_gguf_to_int8(gguf, cache, say=say)
+    elif profile.gguf_file:
         converted_gguf(name, folder, profile.gguf_file, say=say)
     return folder
