@@ -166,6 +166,9 @@ def build_briefing(
     stories = cluster(articles, vectors, settings.cluster)
     log.info("grouped %d article(s) into %d story(ies)", len(articles), len(stories))
     summaries = summarise_stories(stories, vectors, config, prompts, generator, embedder, repair)
+    throughput = getattr(generator, "throughput", None)
+    if throughput is not None:
+        log.info("%s", throughput())
     log.info("briefing built in %.1f s", time.monotonic() - started)
     return Briefing(
         date=date,

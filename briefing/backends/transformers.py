@@ -230,7 +230,9 @@ class Int8Writer:
         self.model, self.tokenizer = int8.load_quantized_writer(
             gguf, cache, threads=self.settings.threads, say=say
         )
-        self.stats: list[int8.Generation] = []  # every generation of the run, for the manifest
+        self.stats: list[int8.Generation] = []  # every generation of the run, for the log
+        self.judged = 0
+        self.judge_seconds = 0.0
 
     def generate(
         self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
@@ -265,9 +267,33 @@ class Int8Writer:
         return [result.text for result in results]
 
     def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        import time
+
         from briefing.backends import int8
 
-        return int8.entailment_probabilities(self.model, self.tokenizer, list(pairs))
+        started = time.perf_counter()
+        scores = int8.entailment_probabilities(self.model, self.tokenizer, list(pairs))
+        self.judge_seconds += time.perf_counter() - started
+        self.judged += len(pairs)
+        return scores
+
+    def throughput(self) -> str:
+        """Tokens read and written in this run, and how fast (each batch's timings once)."""
+        batches = {
+            (r.prefill_seconds, r.decode_seconds, r.decode_steps, r.batch_size): r
+            for r in self.stats
+        }
+        prompt = sum(r.prompt_tokens for r in self.stats)
+        new = sum(r.new_tokens for r in self.stats)
+        prefill = sum(key[0] for key in batches)
+        decode = sum(key[1] for key in batches)
+        return (
+            f"writer: read {prompt} prompt tokens in {prefill:.1f} s "
+            f"({prompt / prefill if prefill else 0:.1f} tok/s), wrote {new} tokens in "
+            f"{decode:.1f} s ({new / decode if decode else 0:.1f} tok/s over "
+            f"{len(batches)} batch(es)); {self.judged} entailment question(s) in "
+            f"{self.judge_seconds:.1f} s"
+        )
 
 
 def load_generator(

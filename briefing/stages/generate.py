@@ -82,10 +82,13 @@ def generate(
         copy_from=" ".join(s.text for s in lead.sentences),
         max_new_tokens=HEADLINE_TOKENS,
     )
+    # A rewrite is one "sentence" to pysbd even when it quotes several ('"Many fans came.
+    # They left."'): its sentences become the draft's, each resting on the same evidence.
     sentences = tuple(
-        DraftSentence(_as_sentence(sentence), (position,))
+        DraftSentence(part, (position,))
         for position, (_, sentence) in enumerate(answers)
         if sentence
+        for part in split_sentences(_as_sentence(sentence))
     )
     raw = "\n".join(raw for raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
     return Draft(story.id, parse_headline(headline_raw), sentences, raw)
