@@ -291,9 +291,17 @@ def split_paragraph(text: str) -> list[tuple[int, int]]:
             if not piece:
                 break
             start = text.find(piece, cursor)
-        spans.append((start, start + len(piece)))
+        if spans and _CONTINUES.match(piece):
+            # pysbd ends a sentence at "U.S." even in "U.S.-North Korea ties"; a piece that
+            # starts with a hyphen, a closing mark or a lower-case word continues the last one.
+            spans[-1] = (spans[-1][0], start + len(piece))
+        else:
+            spans.append((start, start + len(piece)))
         cursor = start + len(piece)
     return spans
+
+
+_CONTINUES = re.compile(r"^(?:[-–—,;:)\]]|[a-z])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -335,9 +343,22 @@ def hedges(text: str) -> set[str]:
     return {m.group(1).lower() for m in _HEDGE.finditer(text)}
 
 
-def strong_hedges(text: str) -> set[str]:
-    """The hedges of a text that mark a claim as belief, allegation, plan or possibility."""
-    return {h for h in hedges(text) if h in _STRONG_HEDGES}
+def strong_hedges(text: str, about: set[str] | None = None, window: int = 4) -> set[str]:
+    """The hedges of a text that mark a claim as belief, allegation, plan or possibility; with
+    `about` (content-word stems), only hedges with one of those stems within `window` words:
+    "it said it would resume talks" hedges the talks, not the launch in the same sentence."""
+    found = set()
+    tokens_ = tokens(text)
+    lowered = [t.lower() for t in tokens_]
+    for i, word in enumerate(lowered):
+        if word not in _STRONG_HEDGES:
+            continue
+        if about is not None:
+            near = tokens_[max(0, i - window) : i + window + 1]
+            if not content_words(" ".join(near)) & about:
+                continue
+        found.add(word)
+    return found
 
 
 # --- sentence openings -------------------------------------------------------------------

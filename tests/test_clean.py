@@ -153,3 +153,11 @@ def test_photo_credit_run_into_a_caption_line_is_not_a_sentence(tmp_path):
         "the dig team said.",
         "It dates from the 11th century.",
     ]
+
+
+def test_a_sentence_is_not_split_inside_u_s_hyphen_words():
+    from briefing.text import split_sentences
+
+    assert split_sentences(
+        "They hope for better U.S.-North Korea ties. Talks resume on Saturday."
+    ) == ["They hope for better U.S.-North Korea ties.", "Talks resume on Saturday."]

@@ -8,7 +8,7 @@ from conftest import FakeEmbedder, FakeStoryWriter, story_writer_config, write_f
 
 from briefing.config import packaged_defaults
 from briefing.pipeline import build_briefing, load_prompts
-from briefing.stages.generate import parse_story_answer
+from briefing.stages.generate import parse_story_answer, sentence_case
 from briefing.stages.render import render_markdown
 
 FILES = {
@@ -33,7 +33,7 @@ def good_answer(numbered: list[str]) -> str:
         "Summary:\n"
         "Dunmore city council voted 9 to 4 on Wednesday to build an 11-kilometre tram line. [1]\n"
         "The project is expected to cost 340 million euros. [2]\n"
-        "The regional government has promised to pay 40 percent of the cost. [5]\n"
+        "The regional government promised to pay 40 percent of the cost. [5]\n"
     )
 
 
@@ -88,8 +88,10 @@ def test_one_call_per_story_with_numbered_evidence_lede_first(tmp_path):
     assert summary.sentences[0].text.startswith("Dunmore city council voted 9 to 4")
     text = render_markdown(briefing)
     assert "[^" in text.split("\n## 1. ")[1]
-    # every printed sentence was put to the judge with the lines it cites
-    assert len(writer.judged) == 3
+    # the sentence the writer rephrased was put to the judge with the line it cites; the two it
+    # copied word for word were not (a string comparison shows them)
+    assert [sentence for _, sentence in writer.judged] == [summary.sentences[2].text]
+    assert "has promised to pay 40 percent" in writer.judged[0][0]
 
 
 def test_a_sentence_the_judge_rejects_is_repaired_or_quoted(tmp_path):
@@ -128,3 +130,18 @@ def test_a_failing_writer_costs_only_quotes(tmp_path):
     [summary] = briefing.summaries
     assert summary.sentences and all(s.kind == "quote" for s in summary.sentences)
     assert summary.rejected[0].reason.startswith("the model failed")
+
+
+def test_a_title_case_headline_is_put_in_sentence_case_before_its_names_are_checked():
+    source = "North Korea has fired a series of short-range missiles to pressure the United States."
+    assert (
+        sentence_case("North Korea Fires Short-Range Missiles To Pressure US", source)
+        == "North Korea fires short-range missiles to pressure US"
+    )
+    assert sentence_case("Council backs tram line", source) == "Council backs tram line"
+
+
+def test_an_answer_cut_off_mid_sentence_loses_the_fragment():
+    raw = "Headline: Tram approved\nThe council approved the tram line on Wednesday. [1]\nThe mayor said"
+    _, sentences = parse_story_answer(raw, 3)
+    assert [s.text for s in sentences] == ["The council approved the tram line on Wednesday."]

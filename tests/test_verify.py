@@ -261,3 +261,22 @@ def test_short_quote_cuts_at_a_clause():
         "North Korea fired off a pair of cruise missiles off the west coast on Sunday…"
     )
     assert short_quote("Short one.") == "Short one."
+
+
+def test_a_headline_from_an_attributed_lede_is_what_was_said():
+    lede = (
+        "A US State Department spokeswoman said North Korea fired two projectiles off its east "
+        "coast on Wednesday, hours after offering talks."
+    )
+    assert headline_from_lede(lede, 14) == (
+        "North Korea fired two projectiles off its east coast on Wednesday"
+    )
+
+
+def test_a_hedge_counts_only_where_the_sentence_takes_its_words():
+    cited = (
+        "North Korea fired two missiles on Wednesday, hours after it said it would resume "
+        "stalled talks with the U.S."
+    )
+    assert hard_check_problems("North Korea fired two missiles on Wednesday.", cited) == []
+    assert hard_check_problems("North Korea will resume stalled talks with the U.S.", cited)

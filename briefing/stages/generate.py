@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from briefing.backends.base import Generator
 from briefing.config import PromptTemplate
 from briefing.records import Article, Draft, DraftSentence, Evidence, Sentence, Story
-from briefing.text import split_sentences
+from briefing.text import split_sentences, stem, tokens
 
 _MARKUP = re.compile(r"[*_`#]+")
 _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
@@ -168,7 +168,10 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
             )
             pieces.append((text, numbers))
             cursor = match.end()
-        pieces.append((paragraph[cursor:], ()))
+        tail = paragraph[cursor:]
+        if tail.strip() and paragraph is body[-1] and not re.search(r"[.!?\"”’)]\s*$", tail):
+            tail = ""  # the answer ran out of tokens mid-sentence: no fragment is a sentence
+        pieces.append((tail, ()))
         for text, numbers in pieces:
             parts = split_sentences(text.strip(" ."))
             for i, part in enumerate(parts):
@@ -179,6 +182,24 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
                 cited = numbers if i == len(parts) - 1 else ()
                 sentences.append(DraftSentence(_as_sentence(part), cited))
     return headline, tuple(sentences)
+
+
+def sentence_case(headline: str, source: str) -> str:
+    """A Title Case Headline in sentence case: a capitalised word after the first whose stem the
+    source writes in lower case is an ordinary word, not a name ("Launches Short-Range Missiles"
+    -> "launches short-range missiles"), so the name check judges only real names."""
+    words_ = headline.split()
+    capitalised = [w for w in words_[1:] if w[:1].isupper()]
+    if len(capitalised) < max(2, len(words_[1:]) // 2):
+        return headline
+    lower_stems = {stem(t) for t in tokens(source) if t[:1].islower()}
+    out = words_[:1]
+    for word in words_[1:]:
+        core = word.strip(",.:;!?\"'“”‘’")
+        if core[:1].isupper() and not core.isupper() and stem(core) in lower_stems:
+            word = word.replace(core, core.lower(), 1)
+        out.append(word)
+    return " ".join(out)
 
 
 def story_messages(
@@ -226,5 +247,6 @@ def generate_stories(
                 drafts.append(answer)
                 continue
             headline, sentences = parse_story_answer(answer, len(evidence.sentences))
+            headline = sentence_case(headline, " ".join(s.text for s in evidence.sentences))
             drafts.append(Draft(story.id, headline, sentences, answer))
     return drafts

@@ -70,7 +70,7 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     repeated = _repeated_words(sentence, cited_text)
     if repeated:
         problems.append(f"repeats {', '.join(repeated)} more often than the cited lines")
-    dropped = strong_hedges(cited_text)
+    dropped = strong_hedges(cited_text, about=content_words(sentence))
     if dropped and not hedges(sentence):
         problems.append(f"states as fact what the cited lines hedge ({', '.join(sorted(dropped))})")
     return problems
@@ -253,6 +253,10 @@ _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’ ]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*[-—–]+\s+"
     r"|\([A-Za-z ]{2,30}\)\s*[-—–]+\s+)"
 )
+_ATTRIBUTION = re.compile(
+    r"^[A-Z][\w’'.\- ]{0,80}? (?:said|says|told [\w ]{1,30}?|reported|announced|confirmed)"
+    r"(?: on \w+day)?(?: that)?[,:]?\s+(?=[A-Z\"“])"
+)
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\s[—–]\s|\s-\s")
 # Words a headline may stop before: what follows them is a circumstance, not the main event.
 _PHRASE_BREAK = re.compile(
@@ -266,6 +270,11 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     clause boundary, else at the last phrase boundary, that leaves `min_words` to `max_words`
     words; no full stop. None when there is no such cut (the caller quotes the lede's opening)."""
     text = _DATELINE.sub("", text.strip()).strip()
+    # "A State Department spokeswoman said North Korea fired ...": the news is what was said.
+    reported = _ATTRIBUTION.match(text)
+    if reported and len(text[reported.end() :].split()) >= min_words:
+        text = text[reported.end() :]
+        text = text[0].upper() + text[1:]
     if opens_with_pronoun(text) or text.startswith(("“", '"', "‘", "'")):
         return None
     text = text.rstrip(" .!?")
@@ -457,6 +466,13 @@ def _repaired(
     return CitedSentence(text, citations, "repaired", support.score), vector
 
 
+def _verbatim(text: str, cited: Sequence[Sentence]) -> bool:
+    """The sentence is a stretch of one cited line word for word (the question would cost a
+    model call to confirm what a string comparison shows)."""
+    core = squash_words(text)
+    return len(core.split()) >= 6 and any(f" {core} " in f" {squash_words(s.text)} " for s in cited)
+
+
 def _entailment_failures(
     judge: Judge | None, checked: list[tuple[Support, str]], settings: VerifySettings
 ) -> list[str | None]:
@@ -465,7 +481,11 @@ def _entailment_failures(
     failures: list[str | None] = [None] * len(checked)
     if judge is None:
         return failures
-    asked = [i for i, (support, _) in enumerate(checked) if support.failure(settings) is None]
+    asked = [
+        i
+        for i, (support, text) in enumerate(checked)
+        if support.failure(settings) is None and not _verbatim(text, support.cited)
+    ]
     if not asked:
         return failures
     pairs = [(" ".join(s.text for s in checked[i][0].cited), checked[i][1]) for i in asked]
