@@ -278,7 +278,7 @@ def _segmenter():
 
 def split_paragraph(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of one paragraph (pysbd's rules)."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in _segmenter().segment(text):
         piece = piece.strip()
