@@ -261,6 +261,8 @@ def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
     from briefing.config import load_config
 
     cfg, path = load_config(config)
+    writer = cfg.profiles[cfg.default_generator]
+    typer.echo(f"default writer: {cfg.default_generator} ({writer.description})")
     typer.echo(f"profiles from {path}:")
     for name, profile in cfg.profiles.items():
         default = ""

