@@ -322,7 +322,8 @@ _HEDGE = re.compile(
     r"probably|likely|unlikely|may|might|could|would|expected|plans?|planned|proposed|"
     r"intends?|aims?|hopes?|claims?|claimed|accused|denied|denies|estimated|about|"
     r"around|nearly|almost|up to|at least|more than|according to|said|says|told|"
-    r"insisted|suggested|warned|feared|fears|thought|promised?|promises|pledged?)\b",
+    r"insisted|suggest|suggests|suggested|warned|feared|fears|thought|promised?|promises|"
+    r"pledged?|claim|sues|sued|alleges)\b",
     re.I,
 )
 # Of those, the ones whose loss changes what is claimed (quantifiers and attributions alone
@@ -332,7 +333,7 @@ _STRONG_HEDGES = frozenset(
     believed believe believes allegedly alleged reportedly suspected apparently possibly
     probably likely unlikely may might could would expected plan plans planned proposed intend
     intends aim aims hope hopes claim claims claimed accused denied denies estimated feared
-    fears thought suggested
+    fears thought suggested alleges
     """.split()
 )
 
@@ -366,6 +367,15 @@ def strong_hedges(text: str, about: set[str] | None = None, window: int = 4) -> 
 _PRONOUN_OPENING = re.compile(
     r"^[\"“‘']?(he|she|it|they|we|i|his|her|its|their|our|this|these|those|him|them)\b", re.I
 )
+
+
+def unbalanced_quotes(text: str) -> bool:
+    """True when a sentence closes a quotation it never opened, or the reverse: a piece cut
+    from inside a quoted passage ('I never saw so many dogs," said the officer.')."""
+    opening = text.count("“") + text.count("‘")
+    closing = text.count("”") + text.count("’") - len(re.findall(r"\w’\w", text))
+    straight = text.count('"')
+    return opening != closing or straight % 2 == 1
 
 
 def opens_with_pronoun(text: str) -> bool:

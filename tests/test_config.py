@@ -15,7 +15,10 @@ from briefing.errors import ConfigError
 
 def test_shipped_config_names_the_required_profiles():
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    assert config.default_generator == "smollm2-135m"
+    assert config.default_generator == "qwen2.5-coder-1.5b"
+    writer = config.profiles["qwen2.5-coder-1.5b"]
+    assert writer.quantize == "int8" and writer.generation.style == "story"
+    assert config.profiles["smollm2-135m"].generation.copy_only
     assert config.default_embedder == "minilm"
     assert {"smollm2-135m", "minilm", "qwen2.5-coder-1.5b"} <= set(config.profiles)
     assert any(p.source.type == "hf" and p.kind == "causal-lm" for p in config.profiles.values())

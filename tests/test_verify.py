@@ -280,3 +280,22 @@ def test_a_hedge_counts_only_where_the_sentence_takes_its_words():
     )
     assert hard_check_problems("North Korea fired two missiles on Wednesday.", cited) == []
     assert hard_check_problems("North Korea will resume stalled talks with the U.S.", cited)
+
+
+def test_a_piece_of_a_quotation_fails():
+    cited = (
+        '"I never saw so many dogs in one little space in my life," said Officer Barbara Morgan.'
+    )
+    problems = hard_check_problems(
+        'I never saw so many dogs in one little space in my life," said Officer Barbara Morgan.',
+        cited,
+    )
+    assert any("quotation marks do not pair up" in p for p in problems)
+
+
+def test_a_headline_extract_skips_an_opening_subordinate_clause():
+    lede = (
+        "If wedding costs are an indicator of consumer confidence, then Americans are feeling "
+        "flush again."
+    )
+    assert headline_from_lede(lede, 14) == "Americans are feeling flush again"

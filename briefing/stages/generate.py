@@ -187,11 +187,9 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
 def sentence_case(headline: str, source: str) -> str:
     """A Title Case Headline in sentence case: a capitalised word after the first whose stem the
     source writes in lower case is an ordinary word, not a name ("Launches Short-Range Missiles"
-    -> "launches short-range missiles"), so the name check judges only real names."""
+    -> "launches short-range missiles"; "mother Dies" -> "mother dies"), so the name check
+    judges only real names. A word the source never writes in lower case stays as it is."""
     words_ = headline.split()
-    capitalised = [w for w in words_[1:] if w[:1].isupper()]
-    if len(capitalised) < max(2, len(words_[1:]) // 2):
-        return headline
     lower_stems = {stem(t) for t in tokens(source) if t[:1].islower()}
     out = words_[:1]
     for word in words_[1:]:

@@ -47,6 +47,7 @@ from briefing.text import (
     split_sentences,
     squash_words,
     strong_hedges,
+    unbalanced_quotes,
 )
 
 
@@ -70,6 +71,8 @@ def hard_check_problems(sentence: str, cited_text: str) -> list[str]:
     repeated = _repeated_words(sentence, cited_text)
     if repeated:
         problems.append(f"repeats {', '.join(repeated)} more often than the cited lines")
+    if unbalanced_quotes(sentence):
+        problems.append("its quotation marks do not pair up (a piece of a quotation)")
     dropped = strong_hedges(cited_text, about=content_words(sentence))
     if dropped and not hedges(sentence):
         problems.append(f"states as fact what the cited lines hedge ({', '.join(sorted(dropped))})")
@@ -253,6 +256,11 @@ _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’ ]{2,}(?:,\s*[A-Z][\w.' ]+)?\s*(?:\([^)]{1,30}\))?\s*[-—–]+\s+"
     r"|\([A-Za-z ]{2,30}\)\s*[-—–]+\s+)"
 )
+_SUBORDINATE_OPENING = re.compile(
+    r"^(?:if|for|when|while|as|after|before|although|though|because|since|in|on|at|with|despite|"
+    r"amid|following|according to)\b[^,]{0,120},\s+(?:then\s+)?",
+    re.I,
+)
 _ATTRIBUTION = re.compile(
     r"^[A-Z][\w’'.\- ]{0,80}? (?:said|says|told [\w ]{1,30}?|reported|announced|confirmed)"
     r"(?: on \w+day)?(?: that)?[,:]?\s+(?=[A-Z\"“])"
@@ -270,6 +278,12 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     clause boundary, else at the last phrase boundary, that leaves `min_words` to `max_words`
     words; no full stop. None when there is no such cut (the caller quotes the lede's opening)."""
     text = _DATELINE.sub("", text.strip()).strip()
+    # "If wedding costs are ..., then couples are ...", "For fans of Led Zeppelin, the band ...":
+    # the main clause follows the opening one.
+    opener = _SUBORDINATE_OPENING.match(text)
+    if opener:
+        text = text[opener.end() :]
+        text = text[:1].upper() + text[1:]
     # "A State Department spokeswoman said North Korea fired ...": the news is what was said.
     reported = _ATTRIBUTION.match(text)
     if reported and len(text[reported.end() :].split()) >= min_words:
