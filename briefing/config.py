@@ -144,6 +144,8 @@ class VerifySettings(_Strict):
     min_citation_gain: float = 0.05
     # A sentence this close (cosine) to the headline or a kept sentence repeats it.
     repeat_similarity: float = 0.92
+    # ... or when this share of its content words (at least four) stand in one kept sentence.
+    repeat_coverage: float = 0.8
     min_sentences: int = 2  # fewer verified sentences are topped up with quoted evidence
     max_sentences: int = 5
 

@@ -385,10 +385,18 @@ def verify(
     kept_vectors: list[np.ndarray] = [final_headline_vector] if headline.kind == "generated" else []
     rejected: list[Rejection] = []
 
-    def repeats(vector: np.ndarray) -> bool:
-        return (
-            bool(kept_vectors)
+    def repeats(vector: np.ndarray, text: str) -> bool:
+        """Too close in meaning to what is said, or saying nothing new: most of its content
+        words stand in one kept sentence (the same vote "by nine votes to four" twice)."""
+        if (
+            kept_vectors
             and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
+        ):
+            return True
+        words_ = content_words(text)
+        return len(words_) >= 4 and any(
+            len(words_ & content_words(s.text)) >= settings.repeat_coverage * len(words_)
+            for s in kept
         )
 
     supports = [
@@ -402,7 +410,7 @@ def verify(
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
             continue
-        if repeats(vector):
+        if repeats(vector, text):
             rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
         support = supports[index]
@@ -422,7 +430,7 @@ def verify(
         if replacement is None:
             replacement = (_quote(source), vectors.of(source))
         sentence, replacement_vector = replacement
-        if repeats(replacement_vector):
+        if repeats(replacement_vector, sentence.text):
             rejected.append(
                 Rejection(text, f"{failure}; its source is already in the summary", None, index)
             )
@@ -435,7 +443,9 @@ def verify(
     for source in central_evidence(evidence, vectors, settings.min_sentences + 2):
         if len(kept) >= settings.min_sentences:
             break
-        if not repeats(vectors.of(source)) and all(source.text != s.text for s in kept):
+        if not repeats(vectors.of(source), source.text) and all(
+            source.text != s.text for s in kept
+        ):
             kept.append(_quote(source))
             kept_vectors.append(vectors.of(source))
     if not kept and evidence.sentences:
