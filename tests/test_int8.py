@@ -130,9 +130,9 @@ def test_float_embedding_returns_float32() -> None:
 
 
 def test_repeats_and_batches() -> None:
-    assert w._repeats([1, 2, 3, 1, 2, 3], 3)
-    assert not w._repeats([1, 2, 3, 4, 5, 6], 3)
-    assert not w._repeats([1, 2, 1, 2], 0)
+    assert w.ends_in_loop([1, 2, 3, 1, 2, 3], 3)
+    assert not w.ends_in_loop([1, 2, 3, 4, 5, 6], 3)
+    assert not w.ends_in_loop([1, 2, 1, 2], 0)
     batches = w._length_batches([5, 1, 9, 3, 7], 2)
     assert batches == [[1, 3], [0, 4], [2]]
 

@@ -133,3 +133,17 @@ def test_hub_profile_not_in_cache_is_not_ready(isolated_cache, tmp_path, monkeyp
     assert not weights.is_ready("hub", profile)
     with pytest.raises(ModelNotReady, match="not in the Hugging Face cache"):
         weights.pull("hub", profile, say=lambda _: None)
+
+
+def test_a_cache_folder_replaces_the_old_one_only_when_built(tmp_path):
+    target = tmp_path / "converted" / "model"
+    target.mkdir(parents=True)
+    (target / "old.txt").write_text("old")
+    with pytest.raises(RuntimeError), weights.new_folder(target) as tmp:
+        (tmp / "half.txt").write_text("half")
+        raise RuntimeError("interrupted")
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert [p.name for p in target.parent.iterdir()] == ["model"]  # no temporary folder left
+    with weights.new_folder(target) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert [p.name for p in target.iterdir()] == ["new.txt"]

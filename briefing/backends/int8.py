@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import struct
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from briefing.backends.weights import new_folder
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -353,9 +353,7 @@ def convert_gguf_to_int8(
             plan.append((name, "F32", (rows, cols) if cols else (rows,)))
         jobs.append((gname, name))
 
-    cache_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=cache_dir.parent, prefix=f".{cache_dir.name}-"))
-    try:
+    with new_folder(cache_dir) as tmp:
         _model_files_from_gguf(gguf_path, tmp)
         if tied:
             config = json.loads((tmp / "config.json").read_text())
@@ -398,11 +396,6 @@ def convert_gguf_to_int8(
                     )
         writer.close()
         (tmp / STAMP_FILE).write_text(json.dumps(_gguf_stamp(gguf_path, embedding_dtype)))
-        if cache_dir.exists():
-            shutil.rmtree(cache_dir)
-        os.replace(tmp, cache_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return cache_dir
 
 
@@ -662,7 +655,8 @@ def _length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), max(1, batch_size))]
 
 
-def _repeats(tokens: list[int], window: int) -> bool:
+def ends_in_loop(tokens: list[int], window: int) -> bool:
+    """True when the last `window` tokens already occurred earlier in `tokens`: a model looping."""
     if window <= 0 or len(tokens) < 2 * window:
         return False
     tail = tokens[-window:]
@@ -702,7 +696,7 @@ def _watch(state: _RowState, tokenizer: Any, width: int, eos_ids: set[int],
                         s in tokenizer.decode(new, skip_special_tokens=True) for s in stop
                     ):
                         state.finish[row], state.stop_at[row] = "stop", len(new)
-                    elif _repeats(new, loop_window):
+                    elif ends_in_loop(new, loop_window):
                         state.finish[row], state.stop_at[row] = "loop", len(new)
                 done[row] = bool(state.finish[row])
             return done

@@ -33,14 +33,11 @@ def _LoopStop(prompt_length: int, window: int = 20):
     (the verifier drops the repeats anyway)."""
     from transformers import StoppingCriteria
 
+    from briefing.backends.int8 import ends_in_loop
+
     class LoopStop(StoppingCriteria):
         def __call__(self, input_ids, scores, **kwargs):
-            answer = input_ids[0, prompt_length:].tolist()
-            if len(answer) < 2 * window:
-                return False
-            tail = answer[-window:]
-            earlier = answer[:-window]
-            return any(earlier[i : i + window] == tail for i in range(len(earlier) - window + 1))
+            return ends_in_loop(input_ids[0, prompt_length:].tolist(), window)
 
     return LoopStop()
 

@@ -8,6 +8,7 @@ $BRIEFING_CACHE_DIR when set).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from briefing.config import HubSource, LocalSource, Profile, PypiSource
@@ -281,9 +282,7 @@ def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str],
             pass
     say(f"converting {gguf.name} to a cached safetensors copy (once; later runs load faster)")
     quiet_transformers()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{name}-"))
-    try:
+    with new_folder(out) as tmp:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)
         model = AutoModelForCausalLM.from_pretrained(
             folder, gguf_file=gguf_file, dtype=torch.float32
@@ -293,9 +292,20 @@ def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str],
         model.generation_config.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         (tmp / "source.json").write_text(json.dumps(stamp))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+    return out
+
+
+@contextlib.contextmanager
+def new_folder(target: Path) -> Iterator[Path]:
+    """A temporary folder beside `target` to build a cache in; when the block succeeds it
+    replaces `target` in one rename, and it is removed either way, so an interrupted
+    conversion never leaves half a cache."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        yield tmp
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return out

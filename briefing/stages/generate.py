@@ -222,24 +222,9 @@ def generate_stories(
             (story_messages(prompt, story, evidence), " ".join(s.text for s in evidence.sentences))
             for story, evidence in chunk
         ]
-        answers: list[str | Exception]
-        generate_many = getattr(generator, "generate_many", None)
-        try:
-            if generate_many is not None and len(chunk) > 1:
-                answers = list(generate_many(requests, max_new_tokens=STORY_TOKENS))
-            else:
-                raise NotImplementedError
-        except Exception:  # a failed batch is retried one story at a time
-            answers = []
-            for messages, copy_from in requests:
-                try:
-                    answers.append(
-                        generator.generate(
-                            messages, copy_from=copy_from, max_new_tokens=STORY_TOKENS
-                        )
-                    )
-                except Exception as exc:
-                    answers.append(exc)
+        answers = _batch_answers(generator, requests) if len(chunk) > 1 else None
+        if answers is None:  # one story, no batching, or a failed batch: one at a time
+            answers = [_answer(generator, messages, copy_from) for messages, copy_from in requests]
         for (story, evidence), answer in zip(chunk, answers, strict=True):
             if isinstance(answer, Exception):
                 drafts.append(answer)
@@ -248,3 +233,27 @@ def generate_stories(
             headline = sentence_case(headline, " ".join(s.text for s in evidence.sentences))
             drafts.append(Draft(story.id, headline, sentences, answer))
     return drafts
+
+
+def _batch_answers(
+    generator: Generator, requests: list[tuple[list[dict[str, str]], str]]
+) -> list[str | Exception] | None:
+    """The generator's answers to several prompts at once, or None when it cannot batch or the
+    batch failed."""
+    generate_many = getattr(generator, "generate_many", None)
+    if generate_many is None:
+        return None
+    try:
+        return list(generate_many(requests, max_new_tokens=STORY_TOKENS))
+    except Exception:
+        return None
+
+
+def _answer(
+    generator: Generator, messages: list[dict[str, str]], copy_from: str
+) -> str | Exception:
+    """One story's answer, or the exception that cost only that story."""
+    try:
+        return generator.generate(messages, copy_from=copy_from, max_new_tokens=STORY_TOKENS)
+    except Exception as exc:
+        return exc
