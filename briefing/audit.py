@@ -18,7 +18,7 @@ from briefing.backends.base import Embedder
 from briefing.config import VerifySettings
 from briefing.errors import InputError
 from briefing.records import Briefing, CitedSentence, briefing_from_data
-from briefing.sources import Skip, decode
+from briefing.sources import Skip, reread_lines
 from briefing.stages.render import md_escape
 from briefing.stages.verify import measure_support
 from briefing.text import normalize_space
@@ -38,22 +38,23 @@ class SentenceCheck:
 
 
 class _Files:
-    """Input files read once each; a file that is gone or unreadable gives its reason."""
+    """Input files read once each (through their reader: an HTML page's citations count lines
+    of its extracted text); a file that is gone or unreadable gives its reason."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.cache: dict[str, list[str] | str] = {}
+        self.cache: dict[tuple[str, int | None], tuple[str, ...] | str] = {}
 
-    def lines(self, rel: str) -> list[str] | str:
-        if rel not in self.cache:
-            path = self.root / rel
+    def lines(self, rel: str, record: int | None = None) -> tuple[str, ...] | str:
+        key = (rel, record)
+        if key not in self.cache:
             try:
-                self.cache[rel] = decode(path.read_bytes()).split("\n")
+                self.cache[key] = reread_lines(self.root, rel, record)
             except FileNotFoundError:
-                self.cache[rel] = "file is gone"
+                self.cache[key] = "file is gone"
             except (OSError, Skip) as exc:
-                self.cache[rel] = f"file cannot be read now ({exc})"
-        return self.cache[rel]
+                self.cache[key] = f"file cannot be read now ({exc})"
+        return self.cache[key]
 
 
 def _iter_sentences(briefing: Briefing) -> Iterator[tuple[int, str, CitedSentence]]:
@@ -105,7 +106,7 @@ def audit(
             problems.append("has no citation")
         for citation in sentence.citations:
             label = f"{citation.path}:{citation.start_line}-{citation.end_line}"
-            lines = files.lines(citation.path)
+            lines = files.lines(citation.path, citation.record)
             if isinstance(lines, str):
                 problems.append(f"{citation.path}: {lines}")
                 continue

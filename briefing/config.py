@@ -150,7 +150,18 @@ class VerifySettings(_Strict):
     max_sentences: int = 5
 
 
+class InputSettings(_Strict):
+    """Limits on what one input may cost a run."""
+
+    # larger files are skipped with the reason, unread (5 MB: far above any news article)
+    max_file_bytes: int = Field(default=5_000_000, ge=1)
+    # a longer "sentence" (a run-on paragraph with no sentence ends) is split at clause
+    # boundaries, or left out, never handed to the model whole
+    max_sentence_words: int = Field(default=80, ge=5)
+
+
 class PipelineSettings(_Strict):
+    inputs: InputSettings = InputSettings()
     cluster: ClusterSettings = ClusterSettings()
     select: SelectSettings = SelectSettings()
     verify: VerifySettings = VerifySettings()

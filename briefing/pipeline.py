@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
-from briefing.config import Config, GenerationSettings, load_config, load_prompt
+from briefing.config import Config, GenerationSettings, InputSettings, load_config, load_prompt
 from briefing.output import write_all
 from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
@@ -22,7 +22,12 @@ from briefing.stages.clean import clean
 from briefing.stages.cluster import cluster
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import Prompts, generate, generate_stories, repairer
-from briefing.stages.render import render_html, render_json, render_markdown
+from briefing.stages.render import (
+    render_html,
+    render_json,
+    render_markdown,
+    render_source_copies,
+)
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
 
@@ -40,18 +45,21 @@ def load_prompts(config_path: Path) -> Prompts:
 
 
 def prepare_articles(
-    input_dir: Path, include: Iterable[str] | None = None
+    input_dir: Path,
+    include: Iterable[str] | None = None,
+    settings: InputSettings | None = None,
 ) -> tuple[list[Article], list[SkippedInput]]:
     """Ingest and clean; an article with no text left after cleaning is skipped with a reason.
     `include`: only these paths relative to `input_dir` (a labelled data set's articles)."""
-    articles, skipped = ingest(input_dir, include)
+    settings = settings or InputSettings()
+    articles, skipped = ingest(input_dir, include, settings.max_file_bytes)
     usable = []
-    for article in clean(articles):
+    for article in clean(articles, settings.max_sentence_words):
         if article.sentences:
             usable.append(article)
         else:
             reason = "no article text left after removing boilerplate and headings"
-            skipped.append(SkippedInput(article.path, reason))
+            skipped.append(SkippedInput(article.where, reason))
             log.warning("skipped %s: %s", article.path, reason)
     skipped.sort(key=lambda s: s.path)
     return usable, skipped
@@ -159,7 +167,7 @@ def build_briefing(
     """Ingest to verified summaries."""
     started = time.monotonic()
     repair = repairer(prompts.repair, generator)
-    articles, skipped = prepare_articles(input_dir)
+    articles, skipped = prepare_articles(input_dir, settings=config.pipeline.inputs)
     log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
     settings = config.pipeline
     vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
@@ -216,6 +224,8 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     paths = output_paths(options.out_dir, options.date, options.html)
     markdown_text = render_markdown(briefing)
     files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}
+    for name, text in render_source_copies(briefing).items():
+        files[options.out_dir / name] = text  # the text that extracted articles' citations count
     if options.html:
         files[paths["html"]] = render_html(markdown_text, f"Briefing for {options.date}")
     # JSON first: the Markdown, which people and scripts look for, lands last.

@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 
+def record_name(path: str, record: int) -> str:
+    """"record 3" in a JSON file, "entry 3" in a feed."""
+    is_feed = path.lower().endswith((".xml", ".rss", ".atom"))
+    return f"{'entry' if is_feed else 'record'} {record}"
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of an article body, with the 1-based inclusive line span it occupies."""
@@ -21,28 +27,53 @@ class Sentence:
     text: str
     start_line: int
     end_line: int
+    # where the article came from, for its citations (see Article)
+    record: int | None = None
+    url: str | None = None
+    copy: str | None = None
 
 
 @dataclass(frozen=True)
 class Article:
-    id: str  # sha256 of the file's bytes, first 16 hex digits
+    id: str  # sha256 of the file's bytes (or of the extracted text), first 16 hex digits
     path: str  # relative to the input folder, with forward slashes
-    lines: tuple[str, ...]  # the decoded file, one entry per line, for citations and checks
+    # what citations count lines in: the decoded file for .txt and .md; for formats whose text
+    # is extracted (HTML, JSON, feeds), the extracted text, saved beside the briefing as `copy`
+    lines: tuple[str, ...]
     title: str = ""
     title_line: int | None = None
     date: dt.date | None = None
     outlet: str | None = None
     url: str | None = None
     markup: Literal["text", "markdown"] = "text"  # set by the reader: how clean reads lines
+    record: int | None = None  # 1-based record or feed entry number in a multi-article file
+    copy: str | None = None  # where `lines` are saved, relative to the briefing's folder
     # filled by clean:
     sentences: tuple[Sentence, ...] = ()
     boilerplate: dict[int, str] = field(default_factory=dict)  # line number -> reason dropped
 
     @property
+    def where(self) -> str:
+        """The file, and the record or feed entry in it when it holds several articles."""
+        if self.record is None:
+            return self.path
+        return f"{self.path}, {record_name(self.path, self.record)}"
+
+    @property
     def title_sentence(self) -> Sentence | None:
         if self.title_line is None:
             return None
-        return Sentence(self.id, self.path, -1, self.title, self.title_line, self.title_line)
+        return Sentence(
+            self.id,
+            self.path,
+            -1,
+            self.title,
+            self.title_line,
+            self.title_line,
+            self.record,
+            self.url,
+            self.copy,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,6 +129,7 @@ class Citation:
     text: str = ""  # the cited sentence as it stood in the file, for `briefing verify`
     record: int | None = None  # 1-based record or entry number in a multi-article file
     url: str | None = None
+    copy: str | None = None  # the extracted text the lines count in, beside the briefing
 
     @classmethod
     def of(cls, sentence: Sentence) -> Citation:
@@ -107,6 +139,9 @@ class Citation:
             sentence.end_line,
             sentence.article_id,
             sentence.text,
+            sentence.record,
+            sentence.url,
+            sentence.copy,
         )
 
     @property
@@ -114,14 +149,18 @@ class Citation:
         """What makes two citations the same place."""
         return self.path, self.record, self.start_line, self.end_line
 
-    def label(self) -> str:
-        """The locator as a reader follows it: "file, record 3, lines 4-5" (the one rendering)."""
+    def label(self, with_url: bool = True) -> str:
+        """The locator as a reader follows it (the one rendering): "file, lines 4-5";
+        "page.html, text in sources/<id>.txt, lines 4-5, URL"; "feed.rss, entry 3, text in ...".
+        """
         parts = [self.path]
         if self.record is not None:
-            parts.append(f"record {self.record}")
+            parts.append(record_name(self.path, self.record))
+        if self.copy:
+            parts.append(f"text in {self.copy}")
         start, end = self.start_line, self.end_line
         parts.append(f"line {start}" if start == end else f"lines {start}-{end}")
-        if self.url:
+        if self.url and with_url:
             parts.append(self.url)
         return ", ".join(parts)
 
@@ -179,6 +218,7 @@ def citation_to_data(c: Citation) -> dict:
         "text": c.text,
         "record": c.record,
         "url": c.url,
+        "copy": c.copy,
     }
 
 
@@ -191,6 +231,7 @@ def citation_from_data(d: dict) -> Citation:
         d.get("text", ""),
         d.get("record"),
         d.get("url"),
+        d.get("copy"),
     )
 
 
@@ -222,6 +263,8 @@ def _source_to_data(a: Article) -> dict:
         "outlet": a.outlet,
         "url": a.url,
         "date": a.date.isoformat() if a.date else None,
+        "record": a.record,
+        "copy": a.copy,
     }
 
 
@@ -229,7 +272,15 @@ def _source_from_data(d: dict) -> Article:
     """The article as the manifest lists it: its text stays in the input file."""
     date = dt.date.fromisoformat(d["date"]) if d.get("date") else None
     return Article(
-        d["article_id"], d["path"], (), d["title"], date=date, outlet=d["outlet"], url=d["url"]
+        d["article_id"],
+        d["path"],
+        (),
+        d["title"],
+        date=date,
+        outlet=d["outlet"],
+        url=d["url"],
+        record=d.get("record"),
+        copy=d.get("copy"),
     )
 
 

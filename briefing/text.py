@@ -276,28 +276,88 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False)
 
 
+# pysbd's time grows with the square of the text it is given (a 96 KB paragraph took 20 s, a
+# 1 MB one would take hours): a longer paragraph is cut at likely sentence ends into pieces of
+# about this many characters, each split by pysbd.
+PYSBD_CHUNK = 2000
+_LIKELY_END = re.compile(r"[.!?][\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    chunks = []
+    start = 0
+    while len(text) - start > PYSBD_CHUNK:
+        limit = start + PYSBD_CHUNK
+        cut = None
+        for match in _LIKELY_END.finditer(text, start + PYSBD_CHUNK // 2, limit):
+            cut = match.end()
+        if cut is None:  # no sentence end in reach: cut between words
+            space = text.rfind(" ", start + 1, limit)
+            cut = space + 1 if space > start else limit
+        chunks.append((start, cut))
+        start = cut
+    chunks.append((start, len(text)))
+    return chunks
+
+
 def split_paragraph(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of one paragraph (pysbd's rules)."""
     spans: list[tuple[int, int]] = []
-    cursor = 0
-    for piece in _segmenter().segment(text):
-        piece = piece.strip()
-        if not piece:
-            continue
-        start = text.find(piece, cursor)
-        if start < 0:  # pysbd changed the text; fall back to the rest of the paragraph
-            start = cursor
-            piece = text[cursor:].strip()
+    for offset, chunk_end in _chunks(text):
+        chunk = text[offset:chunk_end]
+        cursor = 0
+        for piece in _segmenter().segment(chunk):
+            piece = piece.strip()
             if not piece:
-                break
-            start = text.find(piece, cursor)
-        if spans and _CONTINUES.match(piece):
-            # pysbd ends a sentence at "U.S." even in "U.S.-North Korea ties"; a piece that
-            # starts with a hyphen, a closing mark or a lower-case word continues the last one.
-            spans[-1] = (spans[-1][0], start + len(piece))
-        else:
-            spans.append((start, start + len(piece)))
-        cursor = start + len(piece)
+                continue
+            start = chunk.find(piece, cursor)
+            if start < 0:  # pysbd changed the text; fall back to the rest of the chunk
+                piece = chunk[cursor:].strip()
+                if not piece:
+                    break
+                start = chunk.find(piece, cursor)
+            if spans and _CONTINUES.match(piece):
+                # pysbd ends a sentence at "U.S." even in "U.S.-North Korea ties"; a piece that
+                # starts with a hyphen, a closing mark or a lower-case word continues the last one.
+                spans[-1] = (spans[-1][0], offset + start + len(piece))
+            else:
+                spans.append((offset + start, offset + start + len(piece)))
+            cursor = start + len(piece)
+    return spans
+
+
+# Where a run-on sentence may be cut: after a semicolon, colon, dash or comma.
+_CLAUSE_END = re.compile(r"(?<=[;:,])\s+|\s+[—–]\s+|\s+-\s+")
+
+
+def cap_sentence(text: str, max_words: int) -> list[tuple[int, int]]:
+    """Character spans of `text` with at most `max_words` words each: the whole text when it is
+    short enough, else its clauses joined greedily up to the limit; a clause longer than the
+    limit on its own is left out (run-on text is never handed on whole)."""
+    if len(text.split()) <= max_words:
+        return [(0, len(text))]
+    clauses = []
+    start = 0
+    for match in _CLAUSE_END.finditer(text):
+        clauses.append((start, match.start()))
+        start = match.end()
+    clauses.append((start, len(text)))
+    spans: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    current_words = 0
+    for clause_start, clause_end in clauses:
+        count = len(text[clause_start:clause_end].split())
+        if current is not None and current_words + count <= max_words:
+            current = (current[0], clause_end)
+            current_words += count
+            continue
+        if current is not None:
+            spans.append(current)
+        current, current_words = (clause_start, clause_end), count
+        if count > max_words:
+            current, current_words = None, 0
+    if current is not None:
+        spans.append(current)
     return spans
 
 

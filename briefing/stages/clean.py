@@ -8,13 +8,15 @@ and by lines that repeat across several files of one outlet. Sentence splitting 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
 
+from briefing.config import InputSettings
 from briefing.records import Article, Sentence
-from briefing.text import split_paragraph, words
+from briefing.text import cap_sentence, split_paragraph, words
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -96,6 +98,7 @@ MAX_TITLE_WORDS = 30
 MAX_TITLE_WORDS_WITH_STOP = 12
 MAX_SHORT_LINE_WORDS = 20
 REPEAT_MIN_FILES = 3
+MAX_SENTENCE_WORDS = InputSettings().max_sentence_words
 
 
 def boilerplate_reason(line: str) -> str | None:
@@ -162,7 +165,21 @@ def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]
     )
 
 
-def clean_article(article: Article, repeated: Set[str] = frozenset()) -> Article:
+def _capped(
+    spans: list[tuple[int, int]], text: str, max_words: int
+) -> Iterator[tuple[int, int]]:
+    """Sentence spans of at most `max_words` words: a longer one (run-on text with no sentence
+    end) is split at clause boundaries, or left out."""
+    for start, end in spans:
+        for a, b in cap_sentence(text[start:end], max_words):
+            yield start + a, start + b
+
+
+def clean_article(
+    article: Article,
+    repeated: Set[str] = frozenset(),
+    max_sentence_words: int = MAX_SENTENCE_WORDS,
+) -> Article:
     dropped = dict(article.boilerplate)
     is_markdown = article.markup == "markdown"
     for number, line in enumerate(article.lines, start=1):
@@ -216,20 +233,34 @@ def clean_article(article: Article, repeated: Set[str] = frozenset()) -> Article
                 text += " "
             starts.append((len(text), number))
             text += line
-        for start, end in split_paragraph(text):
+        offsets = [off for off, _ in starts]
+        for start, end in _capped(split_paragraph(text), text, max_sentence_words):
             sentence_text = text[start:end]
             if boilerplate_reason(sentence_text):
                 continue
-            first = max(n for off, n in starts if off <= start)
-            last = max(n for off, n in starts if off < end)
+            first = starts[bisect.bisect_right(offsets, start) - 1][1]
+            last = starts[bisect.bisect_left(offsets, end) - 1][1]
             sentences.append(
-                Sentence(article.id, article.path, len(sentences), sentence_text, first, last)
+                Sentence(
+                    article.id,
+                    article.path,
+                    len(sentences),
+                    sentence_text,
+                    first,
+                    last,
+                    article.record,
+                    article.url,
+                    article.copy,
+                )
             )
     return dataclasses.replace(
         article, title=title, title_line=title_line, sentences=tuple(sentences), boilerplate=dropped
     )
 
 
-def clean(articles: list[Article]) -> list[Article]:
+def clean(articles: list[Article], max_sentence_words: int = MAX_SENTENCE_WORDS) -> list[Article]:
     repeated = repeated_lines(articles)
-    return [clean_article(a, repeated.get(a.outlet or "", set())) for a in articles]
+    return [
+        clean_article(a, repeated.get(a.outlet or "", set()), max_sentence_words)
+        for a in articles
+    ]

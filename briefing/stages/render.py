@@ -8,13 +8,38 @@ import re
 
 from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+# Escapes that CommonMark (GitHub, editors) and Python-Markdown (our HTML) both honour: a
+# backslash before these; character references for "<", "|" and "&" before an entity name,
+# which Python-Markdown does not unescape after a backslash.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]>])")
+_ENTITY_LIKE = re.compile(r"&(?=#?\w+;)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_NAMES = {"\n": "n", "\t": "t", "\r": "r"}
+_URL = re.compile(r"https?://[^\s<>\\`]+")
+
+
+def _visible_control(match: re.Match[str]) -> str:
+    char = match.group()
+    # a line break in a file name would end the footnote or list item: show it as \n
+    return "\\\\" + _CONTROL_NAMES.get(char, f"x{ord(char):02x}")
 
 
 def md_escape(text: str) -> str:
     text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY_LIKE.sub("&amp;", text).replace("<", "&lt;").replace("|", "&#124;")
+    text = _CONTROL.sub(_visible_control, text)
     # A line that starts like a heading, list or quote would change the layout.
-    return re.sub(r"^([#+\-=>]|\d+\.)", r"\\\1", text)
+    text = re.sub(r"^([#+\-])", r"\\\1", text)
+    text = re.sub(r"^(\d+)\.", r"\1\\.", text)
+    return re.sub(r"^=", "&#61;", text)
+
+
+def _footnote_text(citation: Citation) -> str:
+    """The citation's label, escaped; its URL, when a plain web address, as a link."""
+    url = citation.url
+    if url and _URL.fullmatch(url):
+        return f"{md_escape(citation.label(with_url=False))}, <{url}>"
+    return md_escape(citation.label())
 
 
 class _Footnotes:
@@ -22,19 +47,19 @@ class _Footnotes:
 
     def __init__(self) -> None:
         self.ids: dict[tuple[str, int | None, int, int], int] = {}
-        self.labels: dict[int, str] = {}
+        self.texts: dict[int, str] = {}
 
     def refs(self, citations: tuple[Citation, ...]) -> str:
         out = []
         for c in citations:
             if c.key not in self.ids:
                 self.ids[c.key] = len(self.ids) + 1
-                self.labels[self.ids[c.key]] = c.label()
+                self.texts[self.ids[c.key]] = _footnote_text(c)
             out.append(f"[^{self.ids[c.key]}]")
         return "".join(out)
 
     def definitions(self) -> list[str]:
-        return [f"[^{number}]: {md_escape(label)}" for number, label in self.labels.items()]
+        return [f"[^{number}]: {text}" for number, text in self.texts.items()]
 
 
 def _sentence(s: CitedSentence, notes: _Footnotes) -> str:
@@ -87,9 +112,20 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
     for article in articles:
         title = md_escape(article.title) if article.title else "(untitled)"
         outlet = f" ({md_escape(article.outlet)})" if article.outlet else ""
-        lines.append(f"- {md_escape(article.path)}: {title}{outlet}")
+        lines.append(f"- {md_escape(article.where)}: {title}{outlet}")
     lines.append("")
     return lines
+
+
+def render_source_copies(briefing: Briefing) -> dict[str, str]:
+    """The extracted text of each HTML page, JSON record and feed entry in the briefing, by its
+    path relative to the briefing's folder (`sources/<id>.txt`): the lines its citations count."""
+    return {
+        article.copy: "\n".join(article.lines) + "\n"
+        for summary in briefing.summaries
+        for article in summary.story.articles
+        if article.copy and article.lines
+    }
 
 
 def briefing_data(briefing: Briefing) -> dict:
