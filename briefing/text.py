@@ -280,6 +280,9 @@ def _segmenter():
 # 1 MB one would take hours): a longer paragraph is cut at likely sentence ends into pieces of
 # about this many characters, each split by pysbd.
 PYSBD_CHUNK = 2000
+# A paragraph longer than this is no news paragraph (scraped junk, a page dumped on one line):
+# it is cut at likely sentence ends alone, without pysbd, in linear time.
+PYSBD_MAX_PARAGRAPH = 20_000
 _LIKELY_END = re.compile(r"[.!?][\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9])")
 
 
@@ -302,11 +305,16 @@ def _chunks(text: str) -> list[tuple[int, int]]:
 
 def split_paragraph(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of one paragraph (pysbd's rules)."""
+    if len(text) > PYSBD_MAX_PARAGRAPH:
+        return _split_at_likely_ends(text)
     spans: list[tuple[int, int]] = []
     for offset, chunk_end in _chunks(text):
         chunk = text[offset:chunk_end]
         cursor = 0
-        for piece in _segmenter().segment(chunk):
+        # pysbd's segment() then finds each sentence again with a regex of its own over the
+        # whole text (quadratic, and one compiled pattern per sentence); the processor's
+        # sentences are the same strings, and they are found below with str.find.
+        for piece in _segmenter().processor(chunk).process() if chunk.strip() else []:
             piece = piece.strip()
             if not piece:
                 continue
@@ -323,6 +331,19 @@ def split_paragraph(text: str) -> list[tuple[int, int]]:
             else:
                 spans.append((offset + start, offset + start + len(piece)))
             cursor = start + len(piece)
+    return spans
+
+
+def _split_at_likely_ends(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for match in _LIKELY_END.finditer(text):
+        end = match.start() + len(match.group().rstrip())
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text.rstrip())))
     return spans
 
 
