@@ -158,6 +158,9 @@ class InputSettings(_Strict):
     # a longer "sentence" (a run-on paragraph with no sentence ends) is split at clause
     # boundaries, or left out, never handed to the model whole
     max_sentence_words: int = Field(default=80, ge=5)
+    # an article's sentences past this many are not used (about 4,000 words: longer than news
+    # runs; a 1 MB file of prose holds 10,000 sentences, which selection would crawl through)
+    max_article_sentences: int = Field(default=200, ge=1)
 
 
 class PipelineSettings(_Strict):

@@ -55,6 +55,15 @@ def prepare_articles(
     articles, skipped = ingest(input_dir, include, settings.max_file_bytes)
     usable = []
     for article in clean(articles, settings.max_sentence_words):
+        limit = settings.max_article_sentences
+        if len(article.sentences) > limit:
+            log.info(
+                "%s: using the first %d of its %d sentences",
+                article.where,
+                limit,
+                len(article.sentences),
+            )
+            article = dataclasses.replace(article, sentences=article.sentences[:limit])
         if article.sentences:
             usable.append(article)
         else:
