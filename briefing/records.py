@@ -12,7 +12,7 @@ from typing import Literal
 
 
 def record_name(path: str, record: int) -> str:
-    """"record 3" in a JSON file, "entry 3" in a feed."""
+    """How a record is named: "record 3" in a JSON file, "entry 3" in a feed."""
     is_feed = path.lower().endswith((".xml", ".rss", ".atom"))
     return f"{'entry' if is_feed else 'record'} {record}"
 

@@ -91,7 +91,7 @@ def hostile_corpus(root: Path, outside: Path) -> dict[str, str | None]:
     )
     put("malformed.json", '{"title": "Bridge", "text": "The bridge', "not valid JSON")
     put("malformed.jsonl", '{"title": "x", "text": \n[1, 2\n', "no usable JSON record")
-    put("malformed.xml", '<?xml version="1.0"?>\n<rss><channel><item><titl', "no entries")
+    put("malformed.xml", '<?xml version="1.0"?>\n<rss><channel><item><titl', "not a readable feed")
     put(
         "bomb.xml",
         '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
@@ -202,7 +202,8 @@ def test_ten_thousand_small_files(tmp_path):
     articles, skipped = prepare_articles(tmp_path)
     elapsed = time.monotonic() - started
     assert len(articles) == 10_000 and skipped == []
-    assert elapsed < 180  # measured 22 s for ingest and clean on 2 busy cores
+    # measured 22 s for ingest and clean on 2 cores, 250 s with a load average of 15
+    assert elapsed < 600
 
 
 def _rendered_text(fragment: str) -> str:
@@ -235,14 +236,16 @@ def test_a_citation_url_becomes_a_link_and_a_hostile_one_stays_text():
 
     from briefing.stages.render import _footnote_text
 
-    good = Citation("f.rss", 1, 1, "id", record=2, url="https://x.example/a_b?c=1&d=2", copy="sources/ab.txt")
+    good = Citation(
+        "f.rss", 1, 1, "id", record=2, url="https://x.example/a_b?c=1&d=2", copy="sources/ab.txt"
+    )
     page = markdown.markdown(f"x[^1]\n\n[^1]: {_footnote_text(good)}\n", extensions=["footnotes"])
     assert 'href="https://x.example/a_b?c=1&amp;d=2"' in page
     assert "f.rss, entry 2, text in sources/ab.txt, lines 1" not in page  # one line: "line 1"
     assert "f.rss, entry 2, text in sources/ab.txt, line 1" in page
     bad = Citation("f.rss", 1, 1, "id", url='javascript:alert(1)"><script>')
     page = markdown.markdown(f"x[^1]\n\n[^1]: {_footnote_text(bad)}\n", extensions=["footnotes"])
-    assert "<script>" not in page and "href=\"javascript" not in page
+    assert "<script>" not in page and 'href="javascript' not in page
 
 
 def test_include_list_applies_the_same_rules(tmp_path):

@@ -118,7 +118,10 @@ def test_entity_declarations_are_refused_before_parsing(tmp_path):
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        ("Caf\u00c3\u00a9 menu \u00e2\u20ac\u201c th\u00c3\u00a9 \u00c3\u00a0 la carte, \u00c3\u00a9t\u00c3\u00a9.\n".encode(), "mojibake"),
+        (
+            "Caf\u00c3\u00a9 menu \u00e2\u20ac\u201c th\u00c3\u00a9 \u00c3\u00a0 la carte, \u00c3\u00a9t\u00c3\u00a9.\n".encode(),
+            "mojibake",
+        ),
         (("Title\n\n" + "\ufffd\ufffd text \ufffd" * 30 + "\n").encode(), "replacement characters"),
         (b"Title\n\n" + bytes(range(1, 9)) * 50, "binary file"),
         (codecs.BOM_UTF16_LE + b"\x00\xd8", "not valid UTF-16"),

@@ -61,7 +61,11 @@ def _walk(folder: Path) -> Iterator[tuple[str, Path, str | None]]:
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
-            yield prefix.rstrip("/") or ".", directory, f"cannot list the folder: {exc.strerror or exc}"
+            yield (
+                prefix.rstrip("/") or ".",
+                directory,
+                f"cannot list the folder: {exc.strerror or exc}",
+            )
             continue
         for entry in entries:
             if entry.name.startswith("."):

@@ -25,7 +25,9 @@ _BOMS = [  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
 ]
 # UTF-8 read as Windows-1252 and saved again: "Ã©" for "é", "â€™" for "’", "Â " for a no-break
 # space. Real text never holds these pairs.
-_MOJIBAKE = re.compile(r"Ã[\u00a0-\u00bf\u0152\u0153\u0160\u0161\u017d\u017e\u2013-\u203a\u20ac\u2122]|â€|Â[\u00a0-\u00bf]")
+_MOJIBAKE = re.compile(
+    r"Ã[\u00a0-\u00bf\u0152\u0153\u0160\u0161\u017d\u017e\u2013-\u203a\u20ac\u2122]|â€|Â[\u00a0-\u00bf]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 # Lines end in \n: CRLF and CR from other systems, and the Unicode line and paragraph
 # separators that editors show as line breaks (so a cited line number is the one a reader sees).
@@ -57,7 +59,9 @@ def decode(data: bytes, declared: str | None = None) -> str:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise Skip(f"not valid {encoding.upper()} although it starts with its byte-order mark ({exc.reason})") from None
+                raise Skip(
+                    f"not valid {encoding.upper()} although it starts with its byte-order mark ({exc.reason})"
+                ) from None
             break
     if text is None:
         if b"\x00" in data[:_BINARY_PROBE]:
@@ -109,7 +113,9 @@ def _refuse_if_garbled(text: str) -> None:
         raise Skip(f"binary file, not text ({controls} control characters)")
     replaced = sample.count("\ufffd")
     if replaced > max(2, visible // 50):
-        raise Skip(f"text damaged in an earlier conversion ({replaced} replacement characters '\ufffd')")
+        raise Skip(
+            f"text damaged in an earlier conversion ({replaced} replacement characters '\ufffd')"
+        )
     mojibake = len(_MOJIBAKE.findall(sample))
     non_ascii = sum(not c.isascii() for c in sample)
     if mojibake >= 3 and mojibake * 10 >= non_ascii:
@@ -206,8 +212,24 @@ def html_to_paragraphs(fragment: str) -> list[str]:
     for element in root.iter("script", "style", "noscript"):
         element.drop_tree()
     for element in root.iter(
-        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "pre",
-        "section", "article", "figcaption", "dd", "dt",
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "tr",
+        "pre",
+        "section",
+        "article",
+        "figcaption",
+        "dd",
+        "dt",
     ):
         element.tail = "\n" + (element.tail or "")
         if element.tag != "br":

@@ -96,4 +96,9 @@ def read_feed_file(path: Path, rel: str, data: bytes) -> Sequence[Article | Skip
             )
         except Skip:
             found.append(SkippedInput(f"{rel}, entry {number}", "no text in the entry"))
+    if not any(isinstance(item, Article) for item in found):
+        problem = feed.get("bozo_exception")
+        raise Skip(
+            f"not a readable feed ({problem})" if problem else "no entry of the feed has text"
+        )
     return found

@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from briefing.records import Article, SkippedInput
-from briefing.sources.base import Skip, decode, html_to_paragraphs, looks_like_html, parse_date, text_article
+from briefing.sources.base import (
+    Skip,
+    decode,
+    html_to_paragraphs,
+    looks_like_html,
+    parse_date,
+    text_article,
+)
 
 TITLE = ("title", "headline")
 TEXT = ("text", "content", "body", "summary", "description")

@@ -165,9 +165,7 @@ def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]
     )
 
 
-def _capped(
-    spans: list[tuple[int, int]], text: str, max_words: int
-) -> Iterator[tuple[int, int]]:
+def _capped(spans: list[tuple[int, int]], text: str, max_words: int) -> Iterator[tuple[int, int]]:
     """Sentence spans of at most `max_words` words: a longer one (run-on text with no sentence
     end) is split at clause boundaries, or left out."""
     for start, end in spans:
@@ -261,6 +259,5 @@ def clean_article(
 def clean(articles: list[Article], max_sentence_words: int = MAX_SENTENCE_WORDS) -> list[Article]:
     repeated = repeated_lines(articles)
     return [
-        clean_article(a, repeated.get(a.outlet or "", set()), max_sentence_words)
-        for a in articles
+        clean_article(a, repeated.get(a.outlet or "", set()), max_sentence_words) for a in articles
     ]
