@@ -21,19 +21,18 @@ def read_html_file(path: Path, rel: str, data: bytes) -> Sequence[Article | Skip
     import trafilatura
 
     text = decode(data, declared_encoding(data))
-    page: dict | None
     try:
-        page = trafilatura.bare_extraction(  # type: ignore[assignment]
+        result = trafilatura.bare_extraction(
             text,
             with_metadata=True,
             include_comments=False,  # readers' comments are not the article
             include_tables=False,  # table cells are not sentences
             include_images=False,
             deduplicate=False,
-            as_dict=True,
         )
     except Exception as exc:  # a parser failure on one page must not stop the run
         raise Skip(f"the HTML could not be parsed ({type(exc).__name__}: {exc})") from None
+    page = result if result is None or isinstance(result, dict) else result.as_dict()
     body = (page or {}).get("text") or ""
     if page is None or not body.strip():
         raise Skip("no article text found in the page")
