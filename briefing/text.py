@@ -238,8 +238,17 @@ def lower_words(text: str) -> list[str]:
     return _LOWER_WORD.findall(text.lower())
 
 
+# Zero-width spaces and joiners, word joiners, soft hyphens and stray byte-order marks: pages
+# scatter them through words ("A\u200brwa Damon"), where they hide names from every check.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def remove_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
 def normalize_space(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(remove_invisible(text).split())
 
 
 # --- names and numbers as clustering counts them ---------------------------------------

@@ -89,8 +89,12 @@ def test_one_call_per_story_with_numbered_evidence_lede_first(tmp_path):
     text = render_markdown(briefing)
     assert "[^" in text.split("\n## 1. ")[1]
     # the sentence the writer rephrased was put to the judge with the line it cites; the two it
-    # copied word for word were not (a string comparison shows them)
-    assert [sentence for _, sentence in writer.judged] == [summary.sentences[2].text]
+    # copied word for word were not (a string comparison shows them); the headline was asked in
+    # the same batch
+    assert [sentence for _, sentence in writer.judged] == [
+        summary.sentences[2].text,
+        summary.headline.text,
+    ]
     assert "has promised to pay 40 percent" in writer.judged[0][0]
 
 

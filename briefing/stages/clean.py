@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Set
 
 from briefing.records import Article, Sentence
-from briefing.text import split_paragraph, words
+from briefing.text import remove_invisible, split_paragraph, words
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -209,7 +209,7 @@ def clean_article(article: Article, repeated: Set[str] = frozenset()) -> Article
         text = ""
         starts: list[tuple[int, int]] = []  # (char offset, line number)
         for number in run:
-            line = article.lines[number - 1].strip()
+            line = remove_invisible(article.lines[number - 1]).strip()
             if is_markdown:
                 line = _MD_PREFIX.sub("", line)
             if text:

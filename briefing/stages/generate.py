@@ -175,13 +175,24 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
         for text, numbers in pieces:
             parts = split_sentences(text.strip(" ."))
             for i, part in enumerate(parts):
-                part = part.strip(" \"'“”")
+                part = unwrap_quotes(part)
                 if len(part.split()) < 3:
                     continue
                 # the numbers after a run of sentences belong to its last one
                 cited = numbers if i == len(parts) - 1 else ()
                 sentences.append(DraftSentence(_as_sentence(part), cited))
     return headline, tuple(sentences)
+
+
+def unwrap_quotes(text: str) -> str:
+    """A sentence without the quotation marks a writer put around all of it; a sentence that
+    opens or closes a quotation of its own keeps its marks ('"I never saw so many dogs," said
+    the officer.')."""
+    text = text.strip()
+    inner = text[1:-1]
+    if len(text) > 2 and text[0] in '"“' and text[-1] in '"”' and not re.search('["“”]', inner):
+        return inner.strip()
+    return text
 
 
 def sentence_case(headline: str, source: str) -> str:
@@ -230,7 +241,9 @@ def generate_stories(
                 drafts.append(answer)
                 continue
             headline, sentences = parse_story_answer(answer, len(evidence.sentences))
-            headline = sentence_case(headline, " ".join(s.text for s in evidence.sentences))
+            # The whole story's text: "dies" may stand only in an article's later lines.
+            story_text = " ".join(s.text for a in story.articles for s in a.sentences)
+            headline = sentence_case(headline, story_text)
             drafts.append(Draft(story.id, headline, sentences, answer))
     return drafts
 
