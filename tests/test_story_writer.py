@@ -149,3 +149,19 @@ def test_an_answer_cut_off_mid_sentence_loses_the_fragment():
     raw = "Headline: Tram approved\nThe council approved the tram line on Wednesday. [1]\nThe mayor said"
     _, sentences = parse_story_answer(raw, 3)
     assert [s.text for s in sentences] == ["The council approved the tram line on Wednesday."]
+
+
+def test_an_answer_cut_off_mid_sentence_keeps_its_finished_sentences():
+    raw = (
+        "Headline: North Korea fires missiles\nSummary:\n"
+        "North Korea fired two missiles on Wednesday, hours after it said it would resume talks "
+        "with the U. S. over its program. Japan said one landed in its economic zone. The two "
+        "sides agreed to have a"
+    )
+    headline, sentences = parse_story_answer(raw, 5)
+    assert headline == "North Korea fires missiles"
+    assert [s.text for s in sentences] == [
+        "North Korea fired two missiles on Wednesday, hours after it said it would resume talks "
+        "with the U.S. over its program.",
+        "Japan said one landed in its economic zone.",
+    ]

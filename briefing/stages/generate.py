@@ -114,6 +114,7 @@ _HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
 _SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
 _CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
 _NUMBER_IN = re.compile(r"\d+")
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=\s|$|[,;:’'-])")
 
 
 def source_label(article: Article, position: int) -> str:
@@ -141,7 +142,8 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
     headline = ""
     body: list[str] = []
     for line in raw.splitlines():
-        flat = _flatten(line)
+        # "U. S." as the Qwen writer sometimes spaces it: one abbreviation, not two sentences
+        flat = _SPACED_INITIALS.sub(r"\1.\2.", _flatten(line))
         if not flat:
             continue
         match = _HEADLINE_LINE.match(flat)
@@ -170,7 +172,10 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
             cursor = match.end()
         tail = paragraph[cursor:]
         if tail.strip() and paragraph is body[-1] and not re.search(r"[.!?\"”’)]\s*$", tail):
-            tail = ""  # the answer ran out of tokens mid-sentence: no fragment is a sentence
+            # the answer ran out of tokens mid-sentence: no fragment is a sentence, but the
+            # finished sentences before it are
+            finished = split_sentences(tail)[:-1]
+            tail = " ".join(finished)
         pieces.append((tail, ()))
         for text, numbers in pieces:
             parts = split_sentences(text.strip(" ."))
