@@ -460,10 +460,13 @@ def verify(
             and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
         ):
             return True
+        # Either way round: a sentence that says all an earlier one said and a little more
+        # ("The line will have 14 stops ... and cost 340 million euros") repeats it too.
         words_ = content_words(text)
         return len(words_) >= 4 and any(
-            len(words_ & content_words(s.text)) >= settings.repeat_coverage * len(words_)
-            for s in kept
+            len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
+            for said in (content_words(s.text) for s in kept)
+            if len(said) >= 4
         )
 
     story_text = " ".join(s.text for a in story.articles for s in a.sentences)
