@@ -316,3 +316,30 @@ def test_a_headline_extract_skips_an_opening_subordinate_clause():
         "flush again."
     )
     assert headline_from_lede(lede, 14) == "Americans are feeling flush again"
+
+
+def test_a_headline_cut_from_the_lede_keeps_its_verb():
+    lede = (
+        "Former runner-up for the Miss Delaware pageant, Brittany Lewis, was awarded the crown "
+        "after original winner, Amanda Longacre, was stripped of her crown due to her age."
+    )
+    assert headline_from_lede(lede, 14) == (
+        "Former runner-up for the Miss Delaware pageant, Brittany Lewis, was awarded the crown"
+    )
+
+
+def test_a_teaser_is_dropped_not_repaired(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    asked: list[str] = []
+
+    def repair(source):
+        asked.append(source.text)
+        return "The harbour was closed for six hours."
+
+    teaser = "What will everyone be talking about after the ferry hit the barge?"
+    draft = draft_of("Ferry hits barge", teaser)
+    summary = verify(
+        draft, story, evidence, vectors, fake_embedder, VerifySettings(), repair=repair
+    )
+    assert asked == []
+    assert any(r.text == teaser and "question" in r.reason for r in summary.rejected)

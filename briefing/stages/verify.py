@@ -55,6 +55,7 @@ from briefing.text import (
     squash_words,
     strong_hedges,
     unbalanced_quotes,
+    words,
 )
 
 
@@ -349,24 +350,40 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     text = text.rstrip(" .!?")
     if min_words <= len(text.split()) <= max_words:
         return text
+    clause_cuts = []
     for match in _CLAUSE_BREAK.finditer(text):
         count = len(text[: match.start()].split())
-        if min_words <= count <= max_words:
-            return text[: match.start()].rstrip(" ,;:")
         if count > max_words:
             break
-    cuts = [m.start() for m in _PHRASE_BREAK.finditer(text)]
-    fitting = [c for c in cuts if min_words <= len(text[:c].split()) <= max_words]
-    return text[: max(fitting)].rstrip(" ,;:") if fitting else None
-    for match in [*_CLAUSE_BREAK.finditer(text), None]:
-        clause = text if match is None else text[: match.start()]
-        count = len(clause.split())
-        if count < 5:
-            continue
-        if count <= max_words:
-            return clause.rstrip(" .,;:")
-        break
+        clause_cuts.append(match.start())
+    phrase_cuts = sorted((m.start() for m in _PHRASE_BREAK.finditer(text)), reverse=True)
+    # "Former runner-up for the Miss Delaware pageant" names no event: a cut must keep a verb.
+    for cut in [*clause_cuts, *phrase_cuts]:
+        clause = text[:cut].rstrip(" ,;:")
+        if min_words <= len(clause.split()) <= max_words and has_finite_verb(clause):
+            return clause
     return None
+
+
+# Words that make a clause say that something happened: auxiliaries and common irregular
+# pasts; regular pasts are found by their ending. (No part-of-speech tagger ships offline in
+# a small package; a headline needs only this much.)
+_FINITE_VERBS = frozenset(
+    """
+    is are was were has have had will would can could may might must shall should does did
+    says won fell hit struck said told took made found gave went came ran saw left lost began
+    broke brought bought built caught chose drove fought flew got grew held kept knew led met
+    paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
+    understood woke wore wrote dies wins falls hits says
+    """.split()
+)
+
+
+def has_finite_verb(text: str) -> bool:
+    return any(
+        w in _FINITE_VERBS or (len(w) > 4 and w.endswith("ed"))
+        for w in (t.lower() for t in words(text))
+    )
 
 
 def short_quote(text: str, max_words: int = 16) -> str:
@@ -516,6 +533,9 @@ def verify(
             )
             continue
         source = support.best
+        if voice_problem(text):  # a teaser or a call-out is furniture: nothing to repair
+            rejected.append(Rejection(text, failure, None, index))
+            continue
         if source is None or support.similarity < settings.min_repair_similarity:
             rejected.append(
                 Rejection(text, f"{failure}; nothing in the sources is close to it", None, index)
