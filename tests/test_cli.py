@@ -5,6 +5,7 @@ import pytest
 from conftest import FakeEmbedder, FakeGenerator, write_files
 
 from briefing import cli, pipeline
+from briefing.config import load_config
 
 ARTICLES = {
     "a/storm.txt": (
@@ -70,11 +71,15 @@ def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_model_lists_known_profiles(tmp_path):
-    result = run_cli("run", str(tmp_path), "--model", "gpt-9")
+def test_unknown_model_lists_only_writers(tmp_path):
+    result = run_cli("run", str(tmp_path), "--model", "gpt-5")
     assert result.returncode == 2
-    assert "unknown model profile 'gpt-9'; known profiles: minilm," in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    config, _ = load_config()
+    writers = sorted(n for n, p in config.profiles.items() if p.kind == "causal-lm")
+    assert result.stderr.strip() == (
+        f"briefing: error: unknown writer profile 'gpt-5'; choose one of: {', '.join(writers)}"
+    )
+    assert "minilm" not in result.stderr  # an embedder cannot write
 
 
 def test_bad_date_is_a_usage_error(tmp_path):
