@@ -14,15 +14,24 @@ import typer
 
 from briefing.errors import BriefingError
 
+# Plain help (rich_markup_mode=None): typer's rich help prints a type after every flag
+# ("--html <bool>", even "--help <bool>"), as if flags took a value; the plain one does not.
 app = typer.Typer(
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-models_app = typer.Typer(help="List model profiles, or fetch one.", invoke_without_command=True)
+models_app = typer.Typer(
+    help="List model profiles, or fetch one.", invoke_without_command=True, rich_markup_mode=None
+)
 app.add_typer(models_app, name="models")
-eval_app = typer.Typer(help="Measure the pipeline on labelled folders (layout of ../shared/eval).")
+eval_app = typer.Typer(
+    help="Measure the pipeline on labelled folders (clusters/<cluster>/<article>.txt; "
+    "labels.jsonl for `cluster`, a REFERENCE.md per cluster for `summary`).",
+    rich_markup_mode=None,
+)
 app.add_typer(eval_app, name="eval")
 
 log = logging.getLogger("briefing")
@@ -60,7 +69,8 @@ def _parse_date(value: str | None) -> dt.date:
 @app.command()
 def run(
     input_dir: Annotated[
-        Path, typer.Argument(help="Folder of article files (searched recursively).")
+        Path,
+        typer.Argument(metavar="DIR", help="Folder of article files (searched recursively)."),
     ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write YYYY-MM-DD.md and .json into.")
@@ -82,7 +92,9 @@ def run(
         bool,
         typer.Option("--pull/--no-pull", help="Fetch missing model weights (default) or fail."),
     ] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also log each step's details.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
 ) -> None:
     """Write the briefing for a folder of articles."""
@@ -110,7 +122,8 @@ def verify_command(
     briefing_md: Annotated[
         Path,
         typer.Argument(
-            help="A briefing .md written by `briefing run` (its .json must sit beside it)."
+            metavar="BRIEFING.md",
+            help="A briefing .md written by `briefing run` (its .json must sit beside it).",
         ),
     ],
     input_dir: Annotated[

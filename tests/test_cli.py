@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -58,6 +59,28 @@ def test_help_is_instant_and_lists_commands():
         text=True,
     )
     assert probe.stdout.strip() == "False False"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["verify"], ["models"], ["models", "pull"], ["eval"], ["eval", "summary"]],
+)
+def test_help_shows_flags_as_flags_and_describes_every_option(command):
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout  # a flag takes no value
+    options = result.stdout.split("Options:", 1)[1].split("Commands:", 1)[0]
+    entries = re.findall(r"^  (-\S.*?)(?:  +(\S.*))?$", options, flags=re.M)
+    assert entries, result.stdout
+    for option, description in entries:
+        assert description, f"{option} has no description in `briefing {' '.join(command)} --help`"
+
+
+def test_run_help_names_its_flags_plainly():
+    out = run_cli("run", "--help").stdout
+    assert re.search(r"^  --html +Also write", out, flags=re.M)
+    assert re.search(r"^  -v, --verbose +\S", out, flags=re.M)
+    assert re.search(r"^  --help +Show this message and exit\.", out, flags=re.M)
 
 
 def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
