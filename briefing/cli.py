@@ -98,14 +98,18 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
 ) -> None:
     """Write the briefing for a folder of articles."""
+    from briefing.preflight import check_run
+
+    _setup_logging(verbose, quiet)
+    day = _parse_date(date)
+    check_run(input_dir, config, model, embedder, pull)  # in milliseconds, before torch loads
     from briefing.pipeline import RunOptions
     from briefing.pipeline import run as run_pipeline
 
-    _setup_logging(verbose, quiet)
     options = RunOptions(
         input_dir=input_dir,
         out_dir=out,
-        date=_parse_date(date),
+        date=day,
         config_path=config,
         generator=model,
         embedder=embedder,
@@ -135,6 +139,9 @@ def verify_command(
     ] = False,
 ) -> None:
     """Re-check a briefing: citations resolve to the same text, every sentence still passes."""
+    from briefing.preflight import check_verify
+
+    check_verify(briefing_md, input_dir)  # in milliseconds, before torch loads
     from briefing.audit import audit, format_report
     from briefing.backends.base import load_embedder
     from briefing.config import load_config

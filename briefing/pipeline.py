@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
-from briefing.config import Config, GenerationSettings, load_config, load_prompt
+from briefing.config import Config, GenerationSettings, load_prompt
 from briefing.output import write_all
+from briefing.preflight import check_run
 from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
 from briefing.stages.clean import clean
@@ -203,13 +204,15 @@ def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
 
 def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str, Path]:
     """Everything `briefing run` does; returns the paths written."""
-    config, config_path = load_config(options.config_path)
-    # Unknown or wrong-kind profile names fail here, before anything is loaded.
-    config.profile(options.generator or config.default_generator, "causal-lm")
-    config.profile(options.embedder or config.default_embedder, "embedder")
+    # Mistakes a user can fix fail here, before anything is loaded.
+    config, config_path = check_run(
+        options.input_dir,
+        options.config_path,
+        options.generator,
+        options.embedder,
+        options.allow_pull,
+    )
     prompts = load_prompts(config_path)
-    if not options.input_dir.is_dir():  # fail before spending time on loading models
-        ingest(options.input_dir)
     embedder = load_embedder(config, options.embedder, say, options.allow_pull)
     generator = load_generator(config, options.generator, say, options.allow_pull)
     briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)

@@ -121,7 +121,7 @@ def test_missing_model_without_pull_says_what_to_do(isolated_cache, tmp_path, mo
     write_files(tmp_path / "in", ARTICLES)
     code, _, err = call_main(monkeypatch, capsys, "run", str(tmp_path / "in"), "--no-pull")
     assert code == 2
-    assert "run `briefing models pull minilm`" in err
+    assert "run `briefing models pull qwen2.5-coder-1.5b minilm`" in err
 
 
 def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_models):
