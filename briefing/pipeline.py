@@ -23,7 +23,8 @@ from briefing.stages.clean import clean
 from briefing.stages.cluster import cluster
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import Prompts, generate, generate_stories, repairer
-from briefing.stages.render import render_html, render_json, render_markdown
+from briefing.stages.html import html_files
+from briefing.stages.render import render_json, render_markdown
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
 
@@ -220,7 +221,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     markdown_text = render_markdown(briefing)
     files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}
     if options.html:
-        files[paths["html"]] = render_html(markdown_text, f"Briefing for {options.date}")
+        files.update(html_files(briefing, options.input_dir, paths["html"]))
     # JSON first: the Markdown, which people and scripts look for, lands last.
     write_all(dict(sorted(files.items(), key=lambda item: item[0].suffix == ".md")))
     return paths

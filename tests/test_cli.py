@@ -143,6 +143,7 @@ def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_
         "2026-01-02.html",
         "2026-01-02.json",
         "2026-01-02.md",
+        "2026-01-02.sources",  # the HTML page's copies of the cited files
     ]
     text = (out_dir / "2026-01-02.md").read_text()
     assert text.startswith("# Briefing for 2026-01-02")
