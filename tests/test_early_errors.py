@@ -90,3 +90,28 @@ def test_verify_without_the_json_beside_the_briefing(tmp_path):
     )
     assert result.returncode == 2
     assert "2026-11-23.json is missing" in result.stderr
+
+
+def test_pulling_a_profile_already_there_loads_nothing(tmp_path):
+    """`briefing models pull` of weights fetched and converted before answers at once."""
+    import json
+
+    from briefing.backends.weights import VERIFIED_MARKER
+    from briefing.config import load_config
+
+    config, _ = load_config()
+    profile = config.profiles["smollm2-135m"]
+    models = tmp_path / "cache" / "models" / "smollm2-135m"
+    models.mkdir(parents=True)
+    gguf = models / str(profile.gguf_file)
+    gguf.write_bytes(b"GGUF")
+    marker = {rel: {"sha256": sha, "size": 4} for rel, sha in profile.source.sha256.items()}
+    (models / VERIFIED_MARKER).write_text(json.dumps(marker))
+    converted = tmp_path / "cache" / "converted" / "smollm2-135m"
+    converted.mkdir(parents=True)
+    stamp = {"gguf": str(gguf.resolve()), "size": 4, "mtime": gguf.stat().st_mtime}
+    (converted / "source.json").write_text(json.dumps(stamp))
+    result, _ = run_probe("models", "pull", "smollm2-135m", cache=tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("smollm2-135m: ready in ")
+    assert result.stderr.strip().splitlines()[-1] == "imported: []"
