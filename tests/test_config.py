@@ -42,11 +42,17 @@ def test_unknown_profile_lists_the_known_ones_of_its_kind():
         config.profile("gpt9")
     writers = ", ".join(sorted(n for n, p in config.profiles.items() if p.kind == "causal-lm"))
     assert "smollm2-135m" in writers and "minilm" not in writers
-    with pytest.raises(ConfigError, match=f"unknown writer profile 'gpt9'; choose one of: {writers}$"):
+    with pytest.raises(
+        ConfigError, match=f"unknown writer profile 'gpt9'; choose one of: {writers}$"
+    ):
         config.profile("gpt9", "causal-lm")
-    with pytest.raises(ConfigError, match="unknown embedder profile 'gpt9'; choose one of: minilm$"):
+    with pytest.raises(
+        ConfigError, match="unknown embedder profile 'gpt9'; choose one of: minilm$"
+    ):
         config.profile("gpt9", "embedder")
-    with pytest.raises(ConfigError, match=f"'minilm' is an embedder, not a writer; use one of: {writers}$"):
+    with pytest.raises(
+        ConfigError, match=f"'minilm' is an embedder, not a writer; use one of: {writers}$"
+    ):
         config.profile("minilm", "causal-lm")
 
 

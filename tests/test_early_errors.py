@@ -33,7 +33,7 @@ def run_probe(*args, cache):
 
 
 def test_importing_the_cli_imports_no_model_library():
-    probe = "import sys, briefing.cli; assert not {m for m in %r} & set(sys.modules)" % (HEAVY,)
+    probe = f"import sys, briefing.cli; assert not set({HEAVY!r}) & set(sys.modules)"
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO)
 
 

@@ -117,11 +117,15 @@ def test_crontab_line_with_the_fast_profile(tmp_path):
     line of the crontab. The weights come from the user's cache (BRIEFING_CACHE_DIR)."""
     from briefing.backends.weights import cache_root
 
-    script = f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO))} exec {sys.executable} -m briefing "$@"\n'
+    script = (
+        f'#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO))} exec {sys.executable} -m briefing "$@"\n'
+    )
     home = cron_home(tmp_path, script)
     config = tmp_path / "models.yaml"
     text = (REPO / "models.yaml").read_text()
-    config.write_text(text.replace("default_generator: qwen2.5-coder-1.5b", "default_generator: smollm2-135m"))
+    config.write_text(
+        text.replace("default_generator: qwen2.5-coder-1.5b", "default_generator: smollm2-135m")
+    )
     shutil.copytree(REPO / "prompts", tmp_path / "prompts")
     assert_two_mornings(
         home, BRIEFING_CONFIG=str(config), BRIEFING_CACHE_DIR=str(cache_root()), HF_HUB_OFFLINE="1"
@@ -159,7 +163,9 @@ def test_readme_describes_the_labelled_folder_eval_reads(tmp_path):
     root = tmp_path / "my-eval"
     for name in ("courier.txt", "radio.txt"):
         (root / "clusters" / "ferry").mkdir(parents=True, exist_ok=True)
-        (root / "clusters" / "ferry" / name).write_text("Ferry hits barge\n\nA ferry hit a barge.\n")
+        (root / "clusters" / "ferry" / name).write_text(
+            "Ferry hits barge\n\nA ferry hit a barge.\n"
+        )
     (root / "clusters" / "ferry" / "REFERENCE.md").write_text("A ferry hit a barge.\n")
     (root / "labels.jsonl").write_text(
         row + "\n" + row.replace("courier", "radio") + "\n", encoding="utf-8"

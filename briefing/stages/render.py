@@ -112,4 +112,3 @@ def briefing_data(briefing: Briefing) -> dict:
 
 def render_json(briefing: Briefing) -> str:
     return json.dumps(briefing_data(briefing), indent=2, ensure_ascii=False) + "\n"
-
