@@ -168,6 +168,10 @@ def eval_grounding(
     """What becomes of the model's sentences: kept, repaired, replaced by quotes, dropped."""
     import json
 
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder)
+
     from briefing.backends.base import load_embedder, load_generator
     from briefing.config import load_config
     from briefing.eval.grounding import evaluate_grounding
@@ -218,6 +222,10 @@ def eval_summary(
     """ROUGE of the verified summaries and of lead-3, LexRank and TextRank at the same length."""
     import json
 
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder)
+
     from briefing.backends.base import Embedder, Generator, load_embedder, load_generator
     from briefing.config import load_config
     from briefing.eval.summary import evaluate_summaries
@@ -256,6 +264,10 @@ def eval_cluster(
     """Score story clustering against gold events: BCubed, NMI, ARI, and the worst mistakes."""
     import dataclasses
     import json
+
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder, labels=True)
 
     from briefing.backends.base import load_embedder
     from briefing.config import load_config

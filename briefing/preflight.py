@@ -66,3 +66,14 @@ def check_verify(briefing_md: Path, input_dir: Path) -> None:
             f"{manifest} is missing: `briefing verify` needs the JSON written beside the briefing"
         )
     require_folder(input_dir)
+
+
+def check_labelled_folder(root: Path, labels: bool = False) -> None:
+    """A labelled folder for `briefing eval` has clusters/ (and labels.jsonl when asked)."""
+    require_folder(root)
+    if not (root / "clusters").is_dir():
+        raise InputError(
+            f"{root} has no clusters/ folder (expected clusters/<cluster>/<article>.txt)"
+        )
+    if labels and not (root / "labels.jsonl").is_file():
+        raise InputError(f"{root} has no labels.jsonl (one line per article: path, cluster_id)")
