@@ -13,6 +13,7 @@ import pytest
 from conftest import EXAMPLES, FakeEmbedder, FakeStoryWriter, story_writer_config, write_files
 
 from briefing import pipeline
+from briefing.config import packaged_defaults
 from briefing.pipeline import RunOptions
 
 HOSTILE = {
@@ -44,7 +45,8 @@ def write_briefing(tmp_path: Path, monkeypatch) -> Path:
     write_files(articles, HOSTILE)
     writer = FakeStoryWriter("fake-writer", story_answer)
     config = story_writer_config()
-    monkeypatch.setattr(pipeline, "check_run", lambda *a, **k: (config, Path("models.yaml")))
+    shipped = packaged_defaults() / "models.yaml"
+    monkeypatch.setattr(pipeline, "check_run", lambda *a, **k: (config, shipped))
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: writer)
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
     out = tmp_path / "briefings"

@@ -47,8 +47,10 @@ li { margin: 0.2rem 0; }
 em { color: var(--muted); }
 .footnote { font-size: 0.875rem; color: var(--muted); margin-top: 2.5rem; }
 .footnote hr { border: 0; border-top: 1px solid var(--rule); }
+.footnote ol { padding-left: 1.75rem; }
 .footnote ol::before { content: "Citations: the input file and lines each sentence rests on";
-  display: block; margin: 0 0 0.5rem -1.25rem; font-weight: 600; }
+  display: block; margin: 0 0 0.5rem -1.75rem; font-weight: 600; }
+p > em:only-child { font-size: 0.9375rem; }
 .footnote p { margin: 0.15rem 0; }
 .footnote-backref { text-decoration: none; }
 .source .lines { margin-top: 1rem; }
