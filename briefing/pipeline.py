@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
-from briefing.config import Config, GenerationSettings, load_config, load_prompt
+from briefing.config import Config, GenerationSettings, load_prompt
 from briefing.output import write_all
+from briefing.preflight import check_run
 from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
 from briefing.stages.clean import clean
 from briefing.stages.cluster import cluster
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import Prompts, generate, generate_stories, repairer
-from briefing.stages.render import render_html, render_json, render_markdown
+from briefing.stages.html import html_files
+from briefing.stages.render import render_json, render_markdown
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
 
@@ -203,13 +205,15 @@ def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
 
 def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str, Path]:
     """Everything `briefing run` does; returns the paths written."""
-    config, config_path = load_config(options.config_path)
-    # Unknown or wrong-kind profile names fail here, before anything is loaded.
-    config.profile(options.generator or config.default_generator, "causal-lm")
-    config.profile(options.embedder or config.default_embedder, "embedder")
+    # Mistakes a user can fix fail here, before anything is loaded.
+    config, config_path = check_run(
+        options.input_dir,
+        options.config_path,
+        options.generator,
+        options.embedder,
+        options.allow_pull,
+    )
     prompts = load_prompts(config_path)
-    if not options.input_dir.is_dir():  # fail before spending time on loading models
-        ingest(options.input_dir)
     embedder = load_embedder(config, options.embedder, say, options.allow_pull)
     generator = load_generator(config, options.generator, say, options.allow_pull)
     briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)
@@ -217,7 +221,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     markdown_text = render_markdown(briefing)
     files = {paths["markdown"]: markdown_text, paths["json"]: render_json(briefing)}
     if options.html:
-        files[paths["html"]] = render_html(markdown_text, f"Briefing for {options.date}")
+        files.update(html_files(briefing, options.input_dir, paths["html"]))
     # JSON first: the Markdown, which people and scripts look for, lands last.
     write_all(dict(sorted(files.items(), key=lambda item: item[0].suffix == ".md")))
     return paths

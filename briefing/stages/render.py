@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 
 from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
 
@@ -20,9 +21,11 @@ def md_escape(text: str) -> str:
 class _Footnotes:
     """One footnote per distinct cited span, numbered in order of first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, href: Callable[[Citation], str | None] | None = None) -> None:
         self.ids: dict[tuple[str, int | None, int, int], int] = {}
         self.labels: dict[int, str] = {}
+        self.href = href  # where a reader can follow a citation to (the HTML page's links)
+        self.links: dict[int, str | None] = {}
 
     def refs(self, citations: tuple[Citation, ...]) -> str:
         out = []
@@ -30,11 +33,16 @@ class _Footnotes:
             if c.key not in self.ids:
                 self.ids[c.key] = len(self.ids) + 1
                 self.labels[self.ids[c.key]] = c.label()
+                self.links[self.ids[c.key]] = self.href(c) if self.href else None
             out.append(f"[^{self.ids[c.key]}]")
         return "".join(out)
 
     def definitions(self) -> list[str]:
-        return [f"[^{number}]: {md_escape(label)}" for number, label in self.labels.items()]
+        out = []
+        for number, label in self.labels.items():
+            text, link = md_escape(label), self.links.get(number)
+            out.append(f"[^{number}]: [{text}]({link})" if link else f"[^{number}]: {text}")
+        return out
 
 
 def _sentence(s: CitedSentence, notes: _Footnotes) -> str:
@@ -48,8 +56,11 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def render_markdown(briefing: Briefing) -> str:
-    notes = _Footnotes()
+def render_markdown(
+    briefing: Briefing, cite_href: Callable[[Citation], str | None] | None = None
+) -> str:
+    """The briefing in Markdown; with `cite_href`, each footnote links to where it points."""
+    notes = _Footnotes(cite_href)
     out = [f"# Briefing for {briefing.date.isoformat()}", ""]
     overview = (
         f"{_plural(len(briefing.summaries), 'story', 'stories')} from "
@@ -101,13 +112,3 @@ def briefing_data(briefing: Briefing) -> dict:
 
 def render_json(briefing: Briefing) -> str:
     return json.dumps(briefing_data(briefing), indent=2, ensure_ascii=False) + "\n"
-
-
-def render_html(markdown_text: str, title: str) -> str:
-    import markdown
-
-    body = markdown.markdown(markdown_text, extensions=["footnotes"])
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title></head>\n<body>\n{body}\n</body></html>\n"
-    )
