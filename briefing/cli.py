@@ -14,15 +14,24 @@ import typer
 
 from briefing.errors import BriefingError
 
+# Plain help (rich_markup_mode=None): typer's rich help prints a type after every flag
+# ("--html <bool>", even "--help <bool>"), as if flags took a value; the plain one does not.
 app = typer.Typer(
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-models_app = typer.Typer(help="List model profiles, or fetch one.", invoke_without_command=True)
+models_app = typer.Typer(
+    help="List model profiles, or fetch one.", invoke_without_command=True, rich_markup_mode=None
+)
 app.add_typer(models_app, name="models")
-eval_app = typer.Typer(help="Measure the pipeline on labelled folders (layout of ../shared/eval).")
+eval_app = typer.Typer(
+    help="Measure the pipeline on labelled folders (clusters/<cluster>/<article>.txt; "
+    "labels.jsonl for `cluster`, a REFERENCE.md per cluster for `summary`).",
+    rich_markup_mode=None,
+)
 app.add_typer(eval_app, name="eval")
 
 log = logging.getLogger("briefing")
@@ -60,7 +69,8 @@ def _parse_date(value: str | None) -> dt.date:
 @app.command()
 def run(
     input_dir: Annotated[
-        Path, typer.Argument(help="Folder of article files (searched recursively).")
+        Path,
+        typer.Argument(metavar="DIR", help="Folder of article files (searched recursively)."),
     ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write YYYY-MM-DD.md and .json into.")
@@ -82,18 +92,24 @@ def run(
         bool,
         typer.Option("--pull/--no-pull", help="Fetch missing model weights (default) or fail."),
     ] = True,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also log each step's details.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
 ) -> None:
     """Write the briefing for a folder of articles."""
+    from briefing.preflight import check_run
+
+    _setup_logging(verbose, quiet)
+    day = _parse_date(date)
+    check_run(input_dir, config, model, embedder, pull)  # in milliseconds, before torch loads
     from briefing.pipeline import RunOptions
     from briefing.pipeline import run as run_pipeline
 
-    _setup_logging(verbose, quiet)
     options = RunOptions(
         input_dir=input_dir,
         out_dir=out,
-        date=_parse_date(date),
+        date=day,
         config_path=config,
         generator=model,
         embedder=embedder,
@@ -110,7 +126,8 @@ def verify_command(
     briefing_md: Annotated[
         Path,
         typer.Argument(
-            help="A briefing .md written by `briefing run` (its .json must sit beside it)."
+            metavar="BRIEFING.md",
+            help="A briefing .md written by `briefing run` (its .json must sit beside it).",
         ),
     ],
     input_dir: Annotated[
@@ -122,6 +139,9 @@ def verify_command(
     ] = False,
 ) -> None:
     """Re-check a briefing: citations resolve to the same text, every sentence still passes."""
+    from briefing.preflight import check_verify
+
+    check_verify(briefing_md, input_dir)  # in milliseconds, before torch loads
     from briefing.audit import audit, format_report
     from briefing.backends.base import load_embedder
     from briefing.config import load_config
@@ -147,6 +167,10 @@ def eval_grounding(
 ) -> None:
     """What becomes of the model's sentences: kept, repaired, replaced by quotes, dropped."""
     import json
+
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder)
 
     from briefing.backends.base import load_embedder, load_generator
     from briefing.config import load_config
@@ -198,6 +222,10 @@ def eval_summary(
     """ROUGE of the verified summaries and of lead-3, LexRank and TextRank at the same length."""
     import json
 
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder)
+
     from briefing.backends.base import Embedder, Generator, load_embedder, load_generator
     from briefing.config import load_config
     from briefing.eval.summary import evaluate_summaries
@@ -236,6 +264,10 @@ def eval_cluster(
     """Score story clustering against gold events: BCubed, NMI, ARI, and the worst mistakes."""
     import dataclasses
     import json
+
+    from briefing.preflight import check_labelled_folder
+
+    check_labelled_folder(folder, labels=True)
 
     from briefing.backends.base import load_embedder
     from briefing.config import load_config

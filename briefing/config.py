@@ -187,14 +187,18 @@ class Config(_Strict):
         return self
 
     def profile(self, name: str, kind: str | None = None) -> Profile:
+        # A user choosing a writer is offered only writers, never the embedder.
+        same = ", ".join(
+            sorted(n for n, p in self.profiles.items() if kind is None or p.kind == kind)
+        )
+        role = {"causal-lm": "a writer", "embedder": "an embedder"}
         if name not in self.profiles:
-            known = ", ".join(sorted(self.profiles))
-            raise ConfigError(f"unknown model profile {name!r}; known profiles: {known}")
+            what = f"{role[kind].split()[1]} " if kind else ""
+            raise ConfigError(f"unknown {what}profile {name!r}; choose one of: {same}")
         profile = self.profiles[name]
         if kind and profile.kind != kind:
-            same = ", ".join(sorted(n for n, p in self.profiles.items() if p.kind == kind))
             raise ConfigError(
-                f"profile {name!r} is a {profile.kind}, not a {kind}; use one of: {same}"
+                f"profile {name!r} is {role[profile.kind]}, not {role[kind]}; use one of: {same}"
             )
         return profile
 

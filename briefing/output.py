@@ -1,5 +1,7 @@
 """Writing outputs atomically: a temporary file in the same folder, fsynced, then renamed over
-the target, so an interrupted run never leaves half a briefing nor damages the previous one."""
+the target, so an interrupted run never leaves half a briefing nor damages the previous one.
+Written files get the permissions of an ordinary new file (0666 less the umask), not the 0600
+of the temporary file, so a web server or a colleague can read the briefings."""
 
 from __future__ import annotations
 
@@ -9,6 +11,13 @@ import tempfile
 from pathlib import Path
 
 from briefing.errors import OutputError
+
+
+def _umask() -> int:
+    # The only portable way to read the umask is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -21,6 +30,7 @@ def write_atomic(path: Path, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException as exc:

@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
-from briefing.config import Config, GenerationSettings, InputSettings, load_config, load_prompt
+from briefing.config import Config, GenerationSettings, InputSettings, load_prompt
 from briefing.output import write_all
+from briefing.preflight import check_run
 from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
 from briefing.stages.clean import clean
 from briefing.stages.cluster import cluster
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import Prompts, generate, generate_stories, repairer
-from briefing.stages.render import (
-    render_html,
-    render_json,
-    render_markdown,
-    render_source_copies,
-)
+from briefing.stages.html import html_files
+from briefing.stages.render import render_json, render_markdown, render_source_copies
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
 
@@ -220,13 +217,15 @@ def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
 
 def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str, Path]:
     """Everything `briefing run` does; returns the paths written."""
-    config, config_path = load_config(options.config_path)
-    # Unknown or wrong-kind profile names fail here, before anything is loaded.
-    config.profile(options.generator or config.default_generator, "causal-lm")
-    config.profile(options.embedder or config.default_embedder, "embedder")
+    # Mistakes a user can fix fail here, before anything is loaded.
+    config, config_path = check_run(
+        options.input_dir,
+        options.config_path,
+        options.generator,
+        options.embedder,
+        options.allow_pull,
+    )
     prompts = load_prompts(config_path)
-    if not options.input_dir.is_dir():  # fail before spending time on loading models
-        ingest(options.input_dir)
     embedder = load_embedder(config, options.embedder, say, options.allow_pull)
     generator = load_generator(config, options.generator, say, options.allow_pull)
     briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)
@@ -236,7 +235,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
     for name, text in render_source_copies(briefing).items():
         files[options.out_dir / name] = text  # the text that extracted articles' citations count
     if options.html:
-        files[paths["html"]] = render_html(markdown_text, f"Briefing for {options.date}")
+        files.update(html_files(briefing, options.input_dir, paths["html"]))
     # JSON first: the Markdown, which people and scripts look for, lands last.
     write_all(dict(sorted(files.items(), key=lambda item: item[0].suffix == ".md")))
     return paths

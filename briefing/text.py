@@ -238,8 +238,17 @@ def lower_words(text: str) -> list[str]:
     return _LOWER_WORD.findall(text.lower())
 
 
+# Zero-width spaces and joiners, word joiners, soft hyphens and stray byte-order marks: pages
+# scatter them through words ("A\u200brwa Damon"), where they hide names from every check.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+
+
+def remove_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
 def normalize_space(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(remove_invisible(text).split())
 
 
 # --- names and numbers as clustering counts them ---------------------------------------
@@ -419,6 +428,10 @@ _STRONG_HEDGES = frozenset(
 )
 
 
+# Nouns as often as verbs: a hedge only as "plans to", "hopes that".
+_HEDGE_ONLY_AS_VERBS = frozenset("plan plans aim aims hope hopes".split())
+
+
 def hedges(text: str) -> set[str]:
     """The hedge and attribution words of a text, lower-cased ("up to" and "according to" as
     written)."""
@@ -435,6 +448,9 @@ def strong_hedges(text: str, about: set[str] | None = None, window: int = 4) -> 
     for i, word in enumerate(lowered):
         if word not in _STRONG_HEDGES:
             continue
+        if word in _HEDGE_ONLY_AS_VERBS and lowered[i + 1 : i + 2] not in (["to"], ["that"]):
+            continue  # "approved plans for a tram line": a plan approved, not a plan to
+
         if about is not None:
             near = tokens_[max(0, i - window) : i + window + 1]
             if not content_words(" ".join(near)) & about:

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -5,6 +6,7 @@ import pytest
 from conftest import FakeEmbedder, FakeGenerator, write_files
 
 from briefing import cli, pipeline
+from briefing.config import load_config
 
 ARTICLES = {
     "a/storm.txt": (
@@ -59,6 +61,28 @@ def test_help_is_instant_and_lists_commands():
     assert probe.stdout.strip() == "False False"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [[], ["run"], ["verify"], ["models"], ["models", "pull"], ["eval"], ["eval", "summary"]],
+)
+def test_help_shows_flags_as_flags_and_describes_every_option(command):
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0
+    assert "<bool>" not in result.stdout  # a flag takes no value
+    options = result.stdout.split("Options:", 1)[1].split("Commands:", 1)[0]
+    entries = re.findall(r"^  (-\S.*?)(?:  +(\S.*))?$", options, flags=re.M)
+    assert entries, result.stdout
+    for option, description in entries:
+        assert description, f"{option} has no description in `briefing {' '.join(command)} --help`"
+
+
+def test_run_help_names_its_flags_plainly():
+    out = run_cli("run", "--help").stdout
+    assert re.search(r"^  --html +Also write", out, flags=re.M)
+    assert re.search(r"^  -v, --verbose +\S", out, flags=re.M)
+    assert re.search(r"^  --help +Show this message and exit\.", out, flags=re.M)
+
+
 def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
     result = run_cli("run", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
@@ -70,11 +94,15 @@ def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_model_lists_known_profiles(tmp_path):
-    result = run_cli("run", str(tmp_path), "--model", "gpt-9")
+def test_unknown_model_lists_only_writers(tmp_path):
+    result = run_cli("run", str(tmp_path), "--model", "gpt-5")
     assert result.returncode == 2
-    assert "unknown model profile 'gpt-9'; known profiles: minilm," in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    config, _ = load_config()
+    writers = sorted(n for n, p in config.profiles.items() if p.kind == "causal-lm")
+    assert result.stderr.strip() == (
+        f"briefing: error: unknown writer profile 'gpt-5'; choose one of: {', '.join(writers)}"
+    )
+    assert "minilm" not in result.stderr  # an embedder cannot write
 
 
 def test_bad_date_is_a_usage_error(tmp_path):
@@ -93,7 +121,7 @@ def test_missing_model_without_pull_says_what_to_do(isolated_cache, tmp_path, mo
     write_files(tmp_path / "in", ARTICLES)
     code, _, err = call_main(monkeypatch, capsys, "run", str(tmp_path / "in"), "--no-pull")
     assert code == 2
-    assert "run `briefing models pull minilm`" in err
+    assert "run `briefing models pull qwen2.5-coder-1.5b minilm`" in err
 
 
 def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_models):
@@ -115,6 +143,7 @@ def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_
         "2026-01-02.html",
         "2026-01-02.json",
         "2026-01-02.md",
+        "2026-01-02.sources",  # the HTML page's copies of the cited files
     ]
     text = (out_dir / "2026-01-02.md").read_text()
     assert text.startswith("# Briefing for 2026-01-02")

@@ -36,11 +36,23 @@ def test_shipped_pipeline_settings_are_the_code_defaults():
     assert config.pipeline == PipelineSettings()
 
 
-def test_unknown_profile_lists_the_known_ones():
+def test_unknown_profile_lists_the_known_ones_of_its_kind():
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    with pytest.raises(ConfigError, match="unknown model profile 'gpt9'; known profiles: minilm, "):
+    with pytest.raises(ConfigError, match="unknown profile 'gpt9'; choose one of: minilm, "):
         config.profile("gpt9")
-    with pytest.raises(ConfigError, match="is a embedder, not a causal-lm"):
+    writers = ", ".join(sorted(n for n, p in config.profiles.items() if p.kind == "causal-lm"))
+    assert "smollm2-135m" in writers and "minilm" not in writers
+    with pytest.raises(
+        ConfigError, match=f"unknown writer profile 'gpt9'; choose one of: {writers}$"
+    ):
+        config.profile("gpt9", "causal-lm")
+    with pytest.raises(
+        ConfigError, match="unknown embedder profile 'gpt9'; choose one of: minilm$"
+    ):
+        config.profile("gpt9", "embedder")
+    with pytest.raises(
+        ConfigError, match=f"'minilm' is an embedder, not a writer; use one of: {writers}$"
+    ):
         config.profile("minilm", "causal-lm")
 
 

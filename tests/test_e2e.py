@@ -129,7 +129,9 @@ def test_examples_json_matches_markdown(examples_briefing):
             assert first_words in text
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is not present")
+@pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="needs the team's seed articles in ../shared/seeds (not in the repo)"
+)
 def test_seeds_same_launch_together_other_launches_apart(real_models):
     briefing = run_real(SEEDS, real_models)
     assert sorted(sorted(g) for g in story_paths(briefing)) == [

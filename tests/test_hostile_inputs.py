@@ -33,14 +33,14 @@ class CopyingGenerator:
         return copy_from
 
 
-def run_briefing(monkeypatch, capsys, folder: Path, out: Path) -> tuple[Path, str]:
+def run_briefing(monkeypatch, capsys, folder: Path, out: Path, *more: str) -> tuple[Path, str]:
     """`briefing run` on `folder` with fake models; (output folder, the Markdown)."""
     from test_cli import call_main
 
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: CopyingGenerator())
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
     code, _, err = call_main(
-        monkeypatch, capsys, "run", str(folder), "--out", str(out), "--date", "2026-11-22"
+        monkeypatch, capsys, "run", str(folder), "--out", str(out), "--date", "2026-11-22", *more
     )
     assert code in (0, None), err
     return out, (out / "2026-11-22.md").read_text(encoding="utf-8")

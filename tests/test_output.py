@@ -33,3 +33,15 @@ def test_unwritable_folder_is_an_output_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(OutputError, match="cannot write"):
         write_atomic(blocker / "sub" / "b.md", "x")
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path, umask, mode):
+    target = tmp_path / "2026-11-22.md"
+    previous = os.umask(umask)
+    try:
+        write_atomic(target, "a briefing\n")
+        write_atomic(target, "the same briefing, rewritten\n")
+    finally:
+        os.umask(previous)
+    assert target.stat().st_mode & 0o777 == mode

@@ -4,6 +4,7 @@ saved beside the briefing."""
 
 import codecs
 import datetime as dt
+import html
 import json
 import re
 import shutil
@@ -173,7 +174,7 @@ def test_every_format_is_cited_with_lines_of_a_file_beside_the_briefing(
 
     folder = tmp_path / "in"
     shutil.copytree(FIXTURES, folder)
-    out, markdown = run_briefing(monkeypatch, capsys, folder, tmp_path / "out")
+    out, markdown = run_briefing(monkeypatch, capsys, folder, tmp_path / "out", "--html")
     manifest = json.loads((out / "2026-11-22.json").read_text())
     citations = [
         c
@@ -195,6 +196,16 @@ def test_every_format_is_cited_with_lines_of_a_file_beside_the_briefing(
         if c["url"]:
             assert f"<{c['url']}>" in markdown
     assert "feeds/coast-news.rss, entry 1" in markdown
+    # the HTML page's copies of extracted sources hold the extracted text, by the same lines
+    page = (out / "2026-11-22.html").read_text(encoding="utf-8")
+    for c in citations:
+        if c["copy"]:
+            anchor = f'#L{c["start_line"]}">[^<]*{re.escape(c["copy"])}'
+            link = re.search(r'href="(2026-11-22\.sources/\d+\.html)' + anchor, page)
+            assert link, c
+            source_page = (out / link.group(1)).read_text(encoding="utf-8")
+            row = re.search(f'<div id="L{c["start_line"]}"[^>]*>.*?<span>(.*?)</span>', source_page)
+            assert row and c["text"][:30] in html.unescape(row.group(1))
     checks = audit(out / "2026-11-22.md", folder, FakeEmbedder(), VerifySettings())
     assert checks and [c for c in checks if not c.ok and "file" in " ".join(c.problems)] == []
 

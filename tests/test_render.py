@@ -7,7 +7,8 @@ from conftest import FakeGenerator, write_files
 
 from briefing.config import load_config
 from briefing.pipeline import build_briefing, load_prompts
-from briefing.stages.render import md_escape, render_html, render_json, render_markdown
+from briefing.stages.html import render_html
+from briefing.stages.render import md_escape, render_json, render_markdown
 
 FILES = {
     "river/flood_1.txt": (
@@ -93,7 +94,7 @@ def test_json_holds_the_same_content(tmp_path, fake_embedder):
     assert story["rejected"][0]["text"] == "Twelve bridges collapsed."
     assert data["skipped"] == [{"path": "empty.txt", "reason": "empty file"}]
     assert "[headline]" in story["model_output"]
-    assert "<sup" in render_html(render_markdown(briefing), "t")
+    assert "<sup" in render_html(briefing, {})
 
 
 def test_markdown_escaping_keeps_source_text_literal():

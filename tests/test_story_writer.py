@@ -89,8 +89,12 @@ def test_one_call_per_story_with_numbered_evidence_lede_first(tmp_path):
     text = render_markdown(briefing)
     assert "[^" in text.split("\n## 1. ")[1]
     # the sentence the writer rephrased was put to the judge with the line it cites; the two it
-    # copied word for word were not (a string comparison shows them)
-    assert [sentence for _, sentence in writer.judged] == [summary.sentences[2].text]
+    # copied word for word were not (a string comparison shows them); the headline was asked in
+    # the same batch
+    assert [sentence for _, sentence in writer.judged] == [
+        summary.sentences[2].text,
+        summary.headline.text,
+    ]
     assert "has promised to pay 40 percent" in writer.judged[0][0]
 
 
@@ -145,3 +149,19 @@ def test_an_answer_cut_off_mid_sentence_loses_the_fragment():
     raw = "Headline: Tram approved\nThe council approved the tram line on Wednesday. [1]\nThe mayor said"
     _, sentences = parse_story_answer(raw, 3)
     assert [s.text for s in sentences] == ["The council approved the tram line on Wednesday."]
+
+
+def test_an_answer_cut_off_mid_sentence_keeps_its_finished_sentences():
+    raw = (
+        "Headline: North Korea fires missiles\nSummary:\n"
+        "North Korea fired two missiles on Wednesday, hours after it said it would resume talks "
+        "with the U. S. over its program. Japan said one landed in its economic zone. The two "
+        "sides agreed to have a"
+    )
+    headline, sentences = parse_story_answer(raw, 5)
+    assert headline == "North Korea fires missiles"
+    assert [s.text for s in sentences] == [
+        "North Korea fired two missiles on Wednesday, hours after it said it would resume talks "
+        "with the U.S. over its program.",
+        "Japan said one landed in its economic zone.",
+    ]

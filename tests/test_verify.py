@@ -245,6 +245,23 @@ def test_a_dropped_hedge_fails():
     assert hard_check_problems("The project is expected to cost 340 million euros.", cited) == []
 
 
+def test_plans_as_a_noun_is_no_hedge():
+    cited = "Dunmore's city council approved plans for a tram line on Wednesday."
+    assert hard_check_problems("Dunmore city council approves tram line", cited) == []
+    cited = "The council plans to open a tram line in 2031."
+    assert hard_check_problems("The council will open a tram line in 2031.", cited)
+
+
+def test_a_sentence_that_says_all_an_earlier_one_said_repeats_it(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    first = "The harbour was closed to all traffic for six hours."
+    again = "The harbour was closed to all traffic for six hours after the ferry hit the barge."
+    summary = run_verify(ferry, fake_embedder, "Ferry hits barge", f"{first} {again}")
+    assert [s.text for s in summary.sentences].count(first) == 1
+    assert again not in [s.text for s in summary.sentences]
+    assert any(r.text == again and "repeats" in r.reason for r in summary.rejected)
+
+
 def test_no_draft_at_all_still_gives_a_cited_story(ferry, fake_embedder):
     story, evidence, vectors = ferry
     summary = verify(None, story, evidence, vectors, fake_embedder, VerifySettings())
@@ -299,3 +316,31 @@ def test_a_headline_extract_skips_an_opening_subordinate_clause():
         "flush again."
     )
     assert headline_from_lede(lede, 14) == "Americans are feeling flush again"
+
+
+def test_a_headline_cut_from_the_lede_keeps_its_verb():
+    lede = (
+        "Former runner-up for the Miss Delaware pageant, Brittany Lewis, was awarded the crown "
+        "after original winner, Amanda Longacre, was stripped of her crown due to her age."
+    )
+    assert headline_from_lede(lede, 14) == (
+        "Former runner-up for the Miss Delaware pageant, Brittany Lewis, was awarded the crown"
+    )
+
+
+def test_a_teaser_is_dropped_not_repaired(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    asked: list[str] = []
+
+    def repair(source):
+        asked.append(source.text)
+        return "The harbour was closed for six hours."
+
+    teaser = "What will everyone be talking about after the ferry hit the barge?"
+    draft = draft_of("Ferry hits barge", teaser)
+    summary = verify(
+        draft, story, evidence, vectors, fake_embedder, VerifySettings(), repair=repair
+    )
+    assert asked == []
+    assert teaser not in [s.text for s in summary.sentences]
+    assert [r.replaced_by for r in summary.rejected if r.text == teaser] == [None]

@@ -258,10 +258,6 @@ def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str],
     transformers will not save_pretrained a model loaded from GGUF, but its state_dict saved as
     safetensors beside the config and tokenizer loads as an ordinary checkpoint.
     """
-    import torch
-    from safetensors.torch import save_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     gguf = folder / gguf_file
     if not gguf.is_file():
         raise ModelNotReady(
@@ -281,6 +277,11 @@ def converted_gguf(name: str, folder: Path, gguf_file: str, say: Callable[[str],
         except ValueError:
             pass
     say(f"converting {gguf.name} to a cached safetensors copy (once; later runs load faster)")
+    # Imported only now: a copy that is already there needs no torch (seconds to import).
+    import torch
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     quiet_transformers()
     with new_folder(out) as tmp:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf_file)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Set
 
 from briefing.config import InputSettings
 from briefing.records import Article, Sentence
-from briefing.text import cap_sentence, split_paragraph, words
+from briefing.text import cap_sentence, remove_invisible, split_paragraph, words
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -224,7 +224,7 @@ def clean_article(
         text = ""
         starts: list[tuple[int, int]] = []  # (char offset, line number)
         for number in run:
-            line = article.lines[number - 1].strip()
+            line = remove_invisible(article.lines[number - 1]).strip()
             if is_markdown:
                 line = _MD_PREFIX.sub("", line)
             if text:

@@ -114,6 +114,7 @@ _HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
 _SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
 _CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
 _NUMBER_IN = re.compile(r"\d+")
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=\s|$|[,;:’'-])")
 
 
 def source_label(article: Article, position: int) -> str:
@@ -141,7 +142,8 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
     headline = ""
     body: list[str] = []
     for line in raw.splitlines():
-        flat = _flatten(line)
+        # "U. S." as the Qwen writer sometimes spaces it: one abbreviation, not two sentences
+        flat = _SPACED_INITIALS.sub(r"\1.\2.", _flatten(line))
         if not flat:
             continue
         match = _HEADLINE_LINE.match(flat)
@@ -170,18 +172,32 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
             cursor = match.end()
         tail = paragraph[cursor:]
         if tail.strip() and paragraph is body[-1] and not re.search(r"[.!?\"”’)]\s*$", tail):
-            tail = ""  # the answer ran out of tokens mid-sentence: no fragment is a sentence
+            # the answer ran out of tokens mid-sentence: no fragment is a sentence, but the
+            # finished sentences before it are
+            finished = split_sentences(tail)[:-1]
+            tail = " ".join(finished)
         pieces.append((tail, ()))
         for text, numbers in pieces:
             parts = split_sentences(text.strip(" ."))
             for i, part in enumerate(parts):
-                part = part.strip(" \"'“”")
+                part = unwrap_quotes(part)
                 if len(part.split()) < 3:
                     continue
                 # the numbers after a run of sentences belong to its last one
                 cited = numbers if i == len(parts) - 1 else ()
                 sentences.append(DraftSentence(_as_sentence(part), cited))
     return headline, tuple(sentences)
+
+
+def unwrap_quotes(text: str) -> str:
+    """A sentence without the quotation marks a writer put around all of it; a sentence that
+    opens or closes a quotation of its own keeps its marks ('"I never saw so many dogs," said
+    the officer.')."""
+    text = text.strip()
+    inner = text[1:-1]
+    if len(text) > 2 and text[0] in '"“' and text[-1] in '"”' and not re.search('["“”]', inner):
+        return inner.strip()
+    return text
 
 
 def sentence_case(headline: str, source: str) -> str:
@@ -230,7 +246,9 @@ def generate_stories(
                 drafts.append(answer)
                 continue
             headline, sentences = parse_story_answer(answer, len(evidence.sentences))
-            headline = sentence_case(headline, " ".join(s.text for s in evidence.sentences))
+            # The whole story's text: "dies" may stand only in an article's later lines.
+            story_text = " ".join(s.text for a in story.articles for s in a.sentences)
+            headline = sentence_case(headline, story_text)
             drafts.append(Draft(story.id, headline, sentences, answer))
     return drafts
 

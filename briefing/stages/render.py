@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 
 from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
 
@@ -45,21 +46,31 @@ def _footnote_text(citation: Citation) -> str:
 class _Footnotes:
     """One footnote per distinct cited span, numbered in order of first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, href: Callable[[Citation], str | None] | None = None) -> None:
         self.ids: dict[tuple[str, int | None, int, int], int] = {}
-        self.texts: dict[int, str] = {}
+        self.citations: dict[int, Citation] = {}
+        self.href = href  # where a reader can follow a citation to (the HTML page's links)
+        self.links: dict[int, str | None] = {}
 
     def refs(self, citations: tuple[Citation, ...]) -> str:
         out = []
         for c in citations:
             if c.key not in self.ids:
                 self.ids[c.key] = len(self.ids) + 1
-                self.texts[self.ids[c.key]] = _footnote_text(c)
+                self.citations[self.ids[c.key]] = c
+                self.links[self.ids[c.key]] = self.href(c) if self.href else None
             out.append(f"[^{self.ids[c.key]}]")
         return "".join(out)
 
     def definitions(self) -> list[str]:
-        return [f"[^{number}]: {text}" for number, text in self.texts.items()]
+        out = []
+        for number, citation in self.citations.items():
+            link = self.links.get(number)
+            if link:  # the label is the link's text: no link (the URL) inside it
+                out.append(f"[^{number}]: [{md_escape(citation.label())}]({link})")
+            else:
+                out.append(f"[^{number}]: {_footnote_text(citation)}")
+        return out
 
 
 def _sentence(s: CitedSentence, notes: _Footnotes) -> str:
@@ -73,8 +84,11 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def render_markdown(briefing: Briefing) -> str:
-    notes = _Footnotes()
+def render_markdown(
+    briefing: Briefing, cite_href: Callable[[Citation], str | None] | None = None
+) -> str:
+    """The briefing in Markdown; with `cite_href`, each footnote links to where it points."""
+    notes = _Footnotes(cite_href)
     out = [f"# Briefing for {briefing.date.isoformat()}", ""]
     overview = (
         f"{_plural(len(briefing.summaries), 'story', 'stories')} from "
@@ -137,13 +151,3 @@ def briefing_data(briefing: Briefing) -> dict:
 
 def render_json(briefing: Briefing) -> str:
     return json.dumps(briefing_data(briefing), indent=2, ensure_ascii=False) + "\n"
-
-
-def render_html(markdown_text: str, title: str) -> str:
-    import markdown
-
-    body = markdown.markdown(markdown_text, extensions=["footnotes"])
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title}</title></head>\n<body>\n{body}\n</body></html>\n"
-    )

@@ -32,6 +32,13 @@ from briefing.records import (
     Story,
     Summary,
 )
+from briefing.stages.coherence import (
+    dangling_reference,
+    quotable,
+    unattributed_speech,
+    unintroduced_names,
+    voice_problem,
+)
 from briefing.stages.embed import ArticleVectors, unit
 from briefing.text import (
     STOP_WORDS,
@@ -48,6 +55,7 @@ from briefing.text import (
     squash_words,
     strong_hedges,
     unbalanced_quotes,
+    words,
 )
 
 
@@ -202,45 +210,93 @@ def central_evidence(evidence: Evidence, vectors: ArticleVectors, count: int) ->
     return sorted(best, key=lambda s: evidence.sentences.index(s))
 
 
-def verify_headline(
+@dataclass(frozen=True)
+class HeadlineCheck:
+    text: str  # the draft's headline, shortened where it was too long
+    support: Support | None
+    failure: str | None  # why it cannot be printed, before the entailment question
+
+
+def check_headline(
     headline: str,
     story: Story,
     evidence: Evidence,
     vector: np.ndarray | None,
     vectors: ArticleVectors,
     settings: VerifySettings,
-) -> tuple[CitedSentence, Rejection | None]:
-    """The draft's headline if the evidence or a source title supports it, else the most
-    central article title."""
+) -> HeadlineCheck:
+    """The draft's headline, shortened to the word limit where an aside can go, and what its
+    support by the evidence (or a source title) lacks."""
+    headline = shorten_headline(headline, settings.max_headline_words)
     titles = [a.title_sentence for a in story.articles if a.title_sentence is not None]
     pool = [*titles, *evidence.sentences]
-    if headline and len(headline.split()) > settings.max_headline_words:
-        reason = f"longer than {settings.max_headline_words} words"
-    elif headline and vector is not None and pool:
-        support = find_support(
-            headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
-        )
-        failure = support.failure(settings, headline=True)
-        if failure is None:
-            citations = tuple(Citation.of(s) for s in support.cited)
-            return CitedSentence(headline, citations, "generated", support.score), None
-        reason = failure
-    else:
-        reason = "the model wrote no headline"
-    # Never a title line: on real pages titles are as often page furniture ("Play Facebook",
-    # "Story highlights") as headlines. The lede's main clause says who did what.
+    if not headline or vector is None or not pool:
+        return HeadlineCheck(headline, None, "the model wrote no headline")
+    if len(headline.split()) > settings.max_headline_words:
+        return HeadlineCheck(headline, None, f"longer than {settings.max_headline_words} words")
+    support = find_support(
+        headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
+    )
+    return HeadlineCheck(
+        headline, support, support.failure(settings, headline=True) or voice_problem(headline)
+    )
+
+
+def headline_from_evidence(
+    evidence: Evidence, vectors: ArticleVectors, settings: VerifySettings
+) -> CitedSentence:
+    """Never a title line: on real pages titles are as often page furniture ("Play Facebook",
+    "Story highlights") as headlines. The lede's main clause says who did what."""
     lede = lede_sentence(evidence, vectors)
     extract = headline_from_lede(lede.text, settings.max_headline_words)
     if extract:
-        replacement = CitedSentence(extract, (Citation.of(lede),), "extract", 1.0)
-    else:
-        replacement = CitedSentence(short_quote(lede.text), (Citation.of(lede),), "quote", 1.0)
-    return replacement, Rejection(headline, f"headline: {reason}", replacement.text)
+        return CitedSentence(extract, (Citation.of(lede),), "extract", 1.0)
+    return CitedSentence(short_quote(lede.text), (Citation.of(lede),), "quote", 1.0)
+
+
+def verify_headline(
+    drafted: str,
+    check: HeadlineCheck,
+    evidence: Evidence,
+    vectors: ArticleVectors,
+    settings: VerifySettings,
+    judged: str | None = None,
+) -> tuple[CitedSentence, Rejection | None]:
+    """The draft's headline if its check found nothing and the judge's answer (`judged`) is no
+    failure, else the lede's main clause."""
+    reason = check.failure or judged
+    if reason is None and check.support is not None:
+        citations = tuple(Citation.of(s) for s in check.support.cited)
+        return CitedSentence(check.text, citations, "generated", check.support.score), None
+    replacement = headline_from_evidence(evidence, vectors, settings)
+    return replacement, Rejection(drafted, f"headline: {reason}", replacement.text)
+
+
+_ASIDE = re.compile(r",\s[^,]{3,90},\s|\s\([^)]{1,60}\)")
+
+
+def shorten_headline(headline: str, max_words: int) -> str:
+    """A headline over the limit without its asides ("Prodigy, one-half of ... Mobb Deep, dies
+    at 42" -> "Prodigy dies at 42"), longest first, while it is over; else as written."""
+    text = headline.strip()
+    while len(text.split()) > max_words:
+        asides = sorted(_ASIDE.finditer(text), key=lambda m: -len(m.group(0)))
+        if not asides:
+            break
+        aside = asides[0]
+        text = f"{text[: aside.start()]} {text[aside.end() :]}".strip()
+        text = " ".join(text.split())
+    return text
 
 
 def lede_sentence(evidence: Evidence, vectors: ArticleVectors) -> Sentence:
-    """The story's lede: of the evidence sentences that come earliest in their articles and do
-    not open with a pronoun, the one closest to the evidence centroid."""
+    """The story's lede: the first sentence of the lede select chose (the opening of the most
+    central article) that can stand first and be quoted; failing that, of the evidence
+    sentences that come earliest in their articles and do not open with a pronoun, the one
+    closest to the evidence centroid."""
+    for sentence in evidence.sentences[: evidence.lede]:
+        if not opens_with_pronoun(sentence.text) and quotable(sentence) is None:
+            return sentence
     candidates = [s for s in evidence.sentences if not opens_with_pronoun(s.text)] or list(
         evidence.sentences
     )
@@ -294,24 +350,40 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     text = text.rstrip(" .!?")
     if min_words <= len(text.split()) <= max_words:
         return text
+    clause_cuts = []
     for match in _CLAUSE_BREAK.finditer(text):
         count = len(text[: match.start()].split())
-        if min_words <= count <= max_words:
-            return text[: match.start()].rstrip(" ,;:")
         if count > max_words:
             break
-    cuts = [m.start() for m in _PHRASE_BREAK.finditer(text)]
-    fitting = [c for c in cuts if min_words <= len(text[:c].split()) <= max_words]
-    return text[: max(fitting)].rstrip(" ,;:") if fitting else None
-    for match in [*_CLAUSE_BREAK.finditer(text), None]:
-        clause = text if match is None else text[: match.start()]
-        count = len(clause.split())
-        if count < 5:
-            continue
-        if count <= max_words:
-            return clause.rstrip(" .,;:")
-        break
+        clause_cuts.append(match.start())
+    phrase_cuts = sorted((m.start() for m in _PHRASE_BREAK.finditer(text)), reverse=True)
+    # "Former runner-up for the Miss Delaware pageant" names no event: a cut must keep a verb.
+    for cut in [*clause_cuts, *phrase_cuts]:
+        clause = text[:cut].rstrip(" ,;:")
+        if min_words <= len(clause.split()) <= max_words and has_finite_verb(clause):
+            return clause
     return None
+
+
+# Words that make a clause say that something happened: auxiliaries and common irregular
+# pasts; regular pasts are found by their ending. (No part-of-speech tagger ships offline in
+# a small package; a headline needs only this much.)
+_FINITE_VERBS = frozenset(
+    """
+    is are was were has have had will would can could may might must shall should does did
+    says won fell hit struck said told took made found gave went came ran saw left lost began
+    broke brought bought built caught chose drove fought flew got grew held kept knew led met
+    paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
+    understood woke wore wrote dies wins falls hits says
+    """.split()
+)
+
+
+def has_finite_verb(text: str) -> bool:
+    return any(
+        w in _FINITE_VERBS or (len(w) > 4 and w.endswith("ed"))
+        for w in (t.lower() for t in words(text))
+    )
 
 
 def short_quote(text: str, max_words: int = 16) -> str:
@@ -371,8 +443,20 @@ def verify(
     headline_vector = embedded[0] if texts else None
     sentence_vectors = embedded[len(texts) :]
 
+    supports = [
+        find_support(text, vector, pool, pool_vectors, settings)
+        for text, vector in zip(drafted, sentence_vectors, strict=True)
+    ]
+    drafted_headline = draft.headline if draft else ""
+    check = check_headline(drafted_headline, story, evidence, headline_vector, vectors, settings)
+    # One batched question for the sentences and the headline (the last).
+    asked = [(s, t) for s, t in zip(supports, drafted, strict=True)]
+    if check.support is not None and check.failure is None:
+        asked.append((check.support, check.text))
+    failures = _entailment_failures(judge, asked, settings)
+    headline_judged = failures[len(drafted)] if len(asked) > len(drafted) else None
     headline, headline_rejection = verify_headline(
-        draft.headline if draft else "", story, evidence, headline_vector, vectors, settings
+        drafted_headline, check, evidence, vectors, settings, headline_judged
     )
     final_headline_vector = (
         headline_vector
@@ -393,19 +477,42 @@ def verify(
             and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
         ):
             return True
+        # Either way round: a sentence that says all an earlier one said and a little more
+        # ("The line will have 14 stops ... and cost 340 million euros") repeats it too.
         words_ = content_words(text)
         return len(words_) >= 4 and any(
-            len(words_ & content_words(s.text)) >= settings.repeat_coverage * len(words_)
-            for s in kept
+            len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
+            for said in (content_words(s.text) for s in kept)
+            if len(said) >= 4
         )
 
-    supports = [
-        find_support(text, vector, pool, pool_vectors, settings)
-        for text, vector in zip(drafted, sentence_vectors, strict=True)
-    ]
-    failures = _entailment_failures(
-        judge, [(s, t) for s, t in zip(supports, drafted, strict=True)], settings
-    )
+    story_text = " ".join(s.text for a in story.articles for s in a.sentences)
+
+    def out_of_context(text: str, cited: Sequence[Sentence]) -> str | None:
+        """Why the sentence would read wrong after what the summary has said (coherence)."""
+        said = " ".join([headline.text, *(s.text for s in kept)])
+        previous = kept_cited[-1] if kept_cited else None
+        missing = unintroduced_names(text, said, story_text)
+        return (
+            voice_problem(text)
+            or dangling_reference(text, cited, previous)
+            or (
+                f"names {', '.join(missing)}, whom the summary has not introduced"
+                if missing
+                else None
+            )
+            or unattributed_speech(text, " ".join(s.text for s in cited))
+        )
+
+    def quote_failure(source: Sentence) -> str | None:
+        return quotable(source) or out_of_context(source.text, [source])
+
+    def keep(sentence: CitedSentence, vector: np.ndarray, cited: Sequence[Sentence]) -> None:
+        kept.append(sentence)
+        kept_vectors.append(vector)
+        kept_cited.append(tuple(cited))
+
+    kept_cited: list[tuple[Sentence, ...]] = []
     for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
@@ -414,48 +521,74 @@ def verify(
             rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
         support = supports[index]
-        failure = support.failure(settings) or failures[index]
+        failure = (
+            support.failure(settings) or failures[index] or out_of_context(text, support.cited)
+        )
         if failure is None:
             citations = tuple(Citation.of(s) for s in support.cited)
-            kept.append(CitedSentence(text, citations, "generated", support.score, index))
-            kept_vectors.append(vector)
+            keep(
+                CitedSentence(text, citations, "generated", support.score, index),
+                vector,
+                support.cited,
+            )
             continue
         source = support.best
+        if voice_problem(text):  # a teaser or a call-out is furniture: nothing to repair
+            rejected.append(Rejection(text, failure, None, index))
+            continue
         if source is None or support.similarity < settings.min_repair_similarity:
             rejected.append(
                 Rejection(text, f"{failure}; nothing in the sources is close to it", None, index)
             )
             continue
         replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings, judge)
+        if replacement is not None and out_of_context(replacement[0].text, replacement[2]):
+            replacement = None
         if replacement is None:
-            replacement = (_quote(source), vectors.of(source))
-        sentence, replacement_vector = replacement
+            why_not = quote_failure(source)
+            if why_not:
+                rejected.append(
+                    Rejection(
+                        text, f"{failure}; its source cannot be quoted ({why_not})", None, index
+                    )
+                )
+                continue
+            replacement = (_quote(source), vectors.of(source), (source,))
+        sentence, replacement_vector, cited = replacement
         if repeats(replacement_vector, sentence.text):
             rejected.append(
                 Rejection(text, f"{failure}; its source is already in the summary", None, index)
             )
             continue
-        kept.append(dataclasses.replace(sentence, draft_index=index))
-        kept_vectors.append(replacement_vector)
+        keep(dataclasses.replace(sentence, draft_index=index), replacement_vector, cited)
         rejected.append(Rejection(text, failure, replaced_by=sentence.text, draft_index=index))
 
     # Too short a summary is filled up with the most central evidence, quoted.
-    for source in central_evidence(evidence, vectors, settings.min_sentences + 2):
+    lede = lede_sentence(evidence, vectors) if evidence.sentences else None
+    fillers = central_evidence(evidence, vectors, settings.min_sentences + 2)
+    if lede is not None and not kept:
+        fillers = [lede, *(s for s in fillers if s is not lede)]
+    for source in fillers:
         if len(kept) >= settings.min_sentences:
             break
-        if not repeats(vectors.of(source), source.text) and all(
-            source.text != s.text for s in kept
+        if (
+            not repeats(vectors.of(source), source.text)
+            and all(source.text != s.text for s in kept)
+            and quote_failure(source) is None
         ):
-            kept.append(_quote(source))
-            kept_vectors.append(vectors.of(source))
+            keep(_quote(source), vectors.of(source), (source,))
     if not kept and evidence.sentences:
-        kept.append(_quote(central_evidence(evidence, vectors, 1)[0]))
-    if kept and opens_with_pronoun(kept[0].text):
+        source = lede or central_evidence(evidence, vectors, 1)[0]
+        keep(_quote(source), vectors.of(source), (source,))
+    if (
+        kept
+        and opens_with_pronoun(kept[0].text)
+        and lede is not None
+        and not opens_with_pronoun(lede.text)
+    ):
         # "She", "It", "His team" mean nothing as a story's first words: the lede goes first.
-        lede = lede_sentence(evidence, vectors)
-        if not opens_with_pronoun(lede.text):
-            kept = [s for s in kept if s.text != lede.text]
-            kept = [_quote(lede), *kept][: settings.max_sentences]
+        kept = [s for s in kept if s.text != lede.text]
+        kept = [_quote(lede), *kept][: settings.max_sentences]
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
@@ -469,8 +602,9 @@ def _repaired(
     pool_vectors: np.ndarray,
     settings: VerifySettings,
     judge: Judge | None = None,
-) -> tuple[CitedSentence, np.ndarray] | None:
-    """The model's rewrite of one source sentence, if it passes verification."""
+) -> tuple[CitedSentence, np.ndarray, tuple[Sentence, ...]] | None:
+    """The model's rewrite of one source sentence, if it passes verification: the sentence,
+    its vector and its cited lines."""
     if repair is None:
         return None
     try:
@@ -487,7 +621,7 @@ def _repaired(
     if _entailment_failures(judge, [(support, text)], settings)[0] is not None:
         return None
     citations = tuple(Citation.of(s) for s in support.cited)
-    return CitedSentence(text, citations, "repaired", support.score), vector
+    return CitedSentence(text, citations, "repaired", support.score), vector, support.cited
 
 
 def _verbatim(text: str, cited: Sequence[Sentence]) -> bool:

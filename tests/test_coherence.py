@@ -1,0 +1,149 @@
+"""A sentence must read right where the summary prints it: the checks of stages/coherence, and
+verify applying them to written and quoted sentences alike."""
+
+import pytest
+from conftest import prepare
+
+from briefing.config import VerifySettings
+from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
+from briefing.stages.coherence import (
+    dangling_reference,
+    quotable,
+    unattributed_speech,
+    unintroduced_names,
+    voice_problem,
+)
+from briefing.stages.verify import verify
+
+
+def line(text: str, index: int, article: str = "a1") -> Sentence:
+    return Sentence(article, f"{article}.txt", index, text, index + 1, index + 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Have a look at the eight top moments in our gallery, then share your thoughts.",
+        "You can add location information to your Tweets.",
+        "What will everyone be talking about on Monday?",
+        "I did nothing morally or ethically wrong.",
+    ],
+)
+def test_the_outlets_or_the_readers_voice_is_not_news(text):
+    assert voice_problem(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two EMTs were attacked outside the US Embassy in Baghdad.",
+        "The owner HP Bay Park I is cooperating with the authorities.",
+        '"We are ready for the winter," the mayor said.',
+        "“I never saw so many dogs,” said Humane Officer Barbara Morgan.",
+    ],
+)
+def test_a_country_a_name_or_a_quoted_speaker_is_not_the_outlets_voice(text):
+    assert voice_problem(text) is None
+
+
+def test_a_pronoun_needs_the_sentence_just_before_it_in_its_own_article():
+    named = line("Amanda Longacre was stripped of her Miss Delaware title.", 4)
+    other = line("Brittany Lewis was given the crown.", 1, "a2")
+    she = line("She was told she could not compete in the Miss America pageant.", 5)
+    assert dangling_reference(she.text, [she], None) is not None  # the story's first words
+    assert dangling_reference(she.text, [she], [other]) is not None  # "she" would be Lewis
+    assert dangling_reference(she.text, [she], [named]) is None
+    he_adds = line("\"It's undeniable that we're good,\" he adds.", 9)
+    assert dangling_reference(he_adds.text, [he_adds], [other]) is not None
+    named_speaker = line('"I never saw so many dogs," said Humane Officer Barbara Morgan.', 3)
+    assert dangling_reference(named_speaker.text, [named_speaker], [other]) is None
+
+
+def test_a_surname_alone_needs_the_person_introduced_first():
+    story = "Deputy Press Secretary Raj Shah said the economy was strong. Kelly Shafer runs the shelter."
+    sentence = "Press Secretary Sarah Huckabee Sanders echoed Shah's sentiment."
+    assert unintroduced_names(sentence, "Stocks plunge", story) == ["Shah"]
+    assert unintroduced_names(sentence, "Raj Shah said the economy was strong.", story) == []
+    assert unintroduced_names('"The dogs are doing well," Shafer said.', "Beagles", story) == [
+        "Shafer"
+    ]
+    # introduced in the sentence itself, and weekdays are nobody
+    assert (
+        unintroduced_names("Kelly Shafer said on Monday that Shafer's dogs ate.", "", story) == []
+    )
+
+
+def test_a_quoted_claim_is_not_printed_as_the_briefings_own_statement():
+    cited = (
+        "Sanders said: \"The President's tax cuts and regulatory reforms will further enhance "
+        'the U.S. economy and continue to increase prosperity."'
+    )
+    claim = "The President's tax cuts and regulatory reforms will further enhance the economy."
+    assert unattributed_speech(claim, cited) is not None
+    assert unattributed_speech(f"{claim[:-1]}, Sanders said.", cited) is None
+    # a fact given in a family's statement may be printed as a fact
+    statement = (
+        '"We regret to inform you of the death of our friend Albert Johnson, known as Prodigy, '
+        'who died at the age of 42," the publicist said.'
+    )
+    assert (
+        unattributed_speech("Albert Johnson, known as Prodigy, died at the age of 42.", statement)
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('I never saw so many dogs," said the officer.', "a piece of a quotation"),
+        ("“Jimmy and I were just fooling around with the stuff we would play at home.”", "speaker"),
+        ("scholarship money that was going to help her.", "mid-sentence"),
+        ("Share your thoughts on the ceremony in the comments below.", "reader"),
+        ("Heavy rain closed the road.", "words"),
+    ],
+)
+def test_a_source_sentence_that_cannot_stand_alone_is_not_quoted(text, reason):
+    assert reason in (quotable(line(text, 2)) or "")
+
+
+def test_a_plain_report_can_be_quoted():
+    assert quotable(line("The ferry Marlow Star struck a barge in Port Keswin harbour.", 1)) is None
+
+
+SHELTER = {
+    "lehigh/beagles.txt": (
+        "Seventy-one beagles rescued\n\n"
+        "The Lehigh County Humane Society rescued 71 beagles from a home in Upper Saucon.\n\n"
+        "Shelter manager Kelly Shafer said the dogs were thin but friendly.\n\n"
+        '"The dogs are doing pretty good," Shafer said.\n'
+    ),
+}
+
+
+def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
+    tmp_path, fake_embedder
+):
+    articles, vectors = prepare(tmp_path, SHELTER, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, manager, quote = articles[0].sentences
+    evidence = Evidence("s1", (lede, quote), lede=1)
+    draft = Draft(
+        "s1",
+        "Humane Society rescues 71 beagles",
+        (DraftSentence(lede.text, (0,)), DraftSentence(quote.text, (1,))),
+        "",
+    )
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    printed = [s.text for s in summary.sentences]
+    assert quote.text not in printed
+    assert any("not introduced" in r.reason for r in summary.rejected if r.text == quote.text)
+    # with the manager introduced first, the same sentence reads right and is printed
+    evidence = Evidence("s1", (lede, manager, quote), lede=1)
+    draft = Draft(
+        "s1",
+        "Humane Society rescues 71 beagles",
+        tuple(DraftSentence(s.text, (i,)) for i, s in enumerate((lede, manager, quote))),
+        "",
+    )
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert quote.text in [s.text for s in summary.sentences]
