@@ -37,6 +37,18 @@ class Article:
     # filled by clean:
     sentences: tuple[Sentence, ...] = ()
     boilerplate: dict[int, str] = field(default_factory=dict)  # line number -> reason dropped
+    lede_title: str = ""  # the lede's first words, shown where the file has no headline
+    # filled by the duplicates stage: the path of the article this one is a copy of
+    copy_of: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title as a reader sees it in a Sources list."""
+        if self.title:
+            return self.title
+        if self.lede_title:
+            return f"“{self.lede_title}” (opening words; no headline in the file)"
+        return "(untitled)"
 
     @property
     def title_sentence(self) -> Sentence | None:
@@ -55,6 +67,9 @@ class SkippedInput:
 class Story:
     id: str
     articles: tuple[Article, ...]
+    # near-identical copies of some of `articles` (a wire story on two sites, a re-saved file):
+    # listed among the sources, counted once, never evidence
+    copies: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +234,8 @@ def _source_to_data(a: Article) -> dict:
         "path": a.path,
         "article_id": a.id,
         "title": a.title,
+        "lede_title": a.lede_title,
+        "copy_of": a.copy_of,
         "outlet": a.outlet,
         "url": a.url,
         "date": a.date.isoformat() if a.date else None,
@@ -229,7 +246,15 @@ def _source_from_data(d: dict) -> Article:
     """The article as the manifest lists it: its text stays in the input file."""
     date = dt.date.fromisoformat(d["date"]) if d.get("date") else None
     return Article(
-        d["article_id"], d["path"], (), d["title"], date=date, outlet=d["outlet"], url=d["url"]
+        d["article_id"],
+        d["path"],
+        (),
+        d["title"],
+        date=date,
+        outlet=d["outlet"],
+        url=d["url"],
+        lede_title=d.get("lede_title", ""),
+        copy_of=d.get("copy_of"),
     )
 
 
@@ -251,7 +276,7 @@ def summary_to_data(s: Summary) -> dict:
         "id": s.story.id,
         "headline": cited_to_data(s.headline),
         "sentences": [cited_to_data(x) for x in s.sentences],
-        "sources": [_source_to_data(a) for a in s.story.articles],
+        "sources": [_source_to_data(a) for a in (*s.story.articles, *s.story.copies)],
         "rejected": [
             {
                 "text": r.text,
@@ -267,7 +292,12 @@ def summary_to_data(s: Summary) -> dict:
 
 
 def summary_from_data(d: dict) -> Summary:
-    story = Story(d["id"], tuple(_source_from_data(a) for a in d["sources"]))
+    sources = [_source_from_data(a) for a in d["sources"]]
+    story = Story(
+        d["id"],
+        tuple(a for a in sources if a.copy_of is None),
+        tuple(a for a in sources if a.copy_of is not None),
+    )
     rejected = tuple(
         Rejection(r["text"], r["reason"], r.get("replaced_by"), r.get("draft_index"))
         for r in d["rejected"]

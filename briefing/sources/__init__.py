@@ -7,6 +7,8 @@ articles for one file. Supported now: .txt and .md (sources/text.py).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
@@ -57,8 +59,10 @@ def ingest(
             continue
         for article in found:
             if article.id in seen:
-                skipped.append(SkippedInput(rel, f"same content as {seen[article.id]}"))
-                continue
+                # A byte-identical copy is still a source: the duplicates stage lists it in
+                # its story and counts it once. It needs an id of its own.
+                copy_id = hashlib.sha256(f"{article.id}\n{rel}".encode()).hexdigest()[:16]
+                article = dataclasses.replace(article, id=copy_id)
             seen[article.id] = rel
             articles.append(article)
     for item in skipped:
