@@ -15,6 +15,7 @@ from collections.abc import Set
 
 from briefing.records import Article, Sentence
 from briefing.stages.furniture import (
+    MAX_CLASSIFIED_WORDS,
     FurnitureModel,
     group_of,
     line_contexts,
@@ -100,7 +101,6 @@ def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]
 
 
 REPEATED = "repeated across files of this {}"
-NOT_A_HEADLINE = "first line, not a headline ({})"
 
 
 def clean_article(
@@ -129,7 +129,9 @@ def clean_article(
     # The classifier judges what the rules let through, but not the first line: headlines are
     # short lines without a full stop, as much furniture is, and the title check below knows
     # them better.
-    candidates = kept_lines()[1:]
+    candidates = [
+        n for n in kept_lines()[1:] if len(article.lines[n - 1].split()) <= MAX_CLASSIFIED_WORDS
+    ]
     if model is not None and candidates:
         contexts = line_contexts(article.lines)
         texts = [_MD_PREFIX.sub("", article.lines[n - 1]).strip() for n in candidates]

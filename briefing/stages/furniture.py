@@ -107,7 +107,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "web-archive crawl note",
         re.compile(
-            r"\bcrawl (data|start|end)\b|\bcrawls are part of an effort\b|\bwayback machine\b"
+            r"\bcrawl (data|start|end)\b|^crawl of\b|\bcrawls are part of an effort\b|\bwayback machine\b"
             r"|\barchive-?it\b|\bweb (wide )?crawl\b|\bseed ?list\b|\bthe seed for \w+\b"
             r"|\bwide\d{5}\b|\bwarc files?\b|\binternet archive\b.{0,80}\bcrawl",
             re.I,
@@ -193,11 +193,21 @@ _STAMP = re.compile(
 _REPEATED_OPENING = re.compile(r"^(?P<head>(\S+\s+){3,15}?)(?P=head)")
 
 
+# A paragraph that opens as furniture (a gallery, a list of teasers, a video player) is
+# furniture; one that only holds a furniture sentence ("CLICK HERE to ...", "© 2015 Wiley")
+# keeps its other sentences, since clean checks every sentence again. Judging long lines by
+# their opening also keeps a megabyte-long paragraph from costing seconds of regex time.
+LONG_LINE_CHARS = 450
+OPENING_CHARS = 300
+
+
 def rule_reason(line: str) -> str | None:
     """Why a line is page furniture by the general rules, or None."""
     text = line.strip()
     if not text:
         return None
+    if len(text) > LONG_LINE_CHARS:
+        text = text[:OPENING_CHARS]
     for reason, pattern in _RULES:
         if pattern.search(text):
             return reason
@@ -295,6 +305,7 @@ def group_of(article: Article) -> str:
 # --- layer 3: the line classifier -------------------------------------------------------------
 
 MODEL_FILE = "furniture_model.json"
+MAX_CLASSIFIED_WORDS = 60  # longer lines are paragraphs: the rules judge them, not the model
 WORD_FEATURES = 2**12
 CHAR_FEATURES = 2**12
 _VERB = re.compile(
