@@ -35,6 +35,8 @@ FURNITURE = [
     "Image copyright Example Images Image caption The bridge at dawn",
     "JUST WATCHED Bridge opens Replay More Videos ... MUST WATCH Bridge opens 01:22",
     "We use cookies to give you the best experience on our site.",
+    "This feature is not available right now. Please try again later.",
+    "The interactive transcript could not be loaded.",
 ]
 # Article text that shares words with furniture, and must stay.
 TEXT = [

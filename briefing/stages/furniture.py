@@ -86,7 +86,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|\breplay more videos\b|\bmust watch\b|^skip in skip\b|\bmedia playback is "
             r"unsupported\b|^close (video|skip)\b|\bautoplay\b|\bloading (the )?video\b"
             r"|\bvideo (is )?unavailable\b|\brating is available when the video has been rented\b"
-            r"|^scroll down for video\b|^\[?video:|\bembed code\b|\bcopy this code to your\b",
+            r"|^scroll down for video\b|^\[?video:|\bembed code\b|\bcopy this code to your\b"
+            r"|^this feature is not available right now\b|\binteractive transcript could not be "
+            r"loaded\b",
             re.I,
         ),
     ),
