@@ -19,8 +19,9 @@ from briefing.output import write_all
 from briefing.preflight import check_run
 from briefing.records import Article, Briefing, Draft, Rejection, SkippedInput, Story, Summary
 from briefing.sources import ingest
-from briefing.stages.clean import clean
+from briefing.stages.clean import clean, unusable_reason
 from briefing.stages.cluster import cluster
+from briefing.stages.duplicates import bring_back_copies, set_copies_aside
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import Prompts, generate, generate_stories, repairer
 from briefing.stages.html import html_files
@@ -46,8 +47,9 @@ def prepare_articles(
     include: Iterable[str] | None = None,
     settings: InputSettings | None = None,
 ) -> tuple[list[Article], list[SkippedInput]]:
-    """Ingest and clean; an article with no text left after cleaning is skipped with a reason.
-    `include`: only these paths relative to `input_dir` (a labelled data set's articles)."""
+    """Ingest and clean; an article that is furniture, or too short to be news, once cleaned is
+    skipped with a reason. `include`: only these paths relative to `input_dir` (a labelled
+    data set's articles)."""
     settings = settings or InputSettings()
     articles, skipped = ingest(input_dir, include, settings.max_file_bytes)
     usable = []
@@ -61,10 +63,10 @@ def prepare_articles(
                 len(article.sentences),
             )
             article = dataclasses.replace(article, sentences=article.sentences[:limit])
-        if article.sentences:
+        reason = unusable_reason(article)
+        if reason is None:
             usable.append(article)
         else:
-            reason = "no article text left after removing boilerplate and headings"
             skipped.append(SkippedInput(article.where, reason))
             log.warning("skipped %s: %s", article.path, reason)
     skipped.sort(key=lambda s: s.path)
@@ -176,9 +178,13 @@ def build_briefing(
     articles, skipped = prepare_articles(input_dir, settings=config.pipeline.inputs)
     log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
     settings = config.pipeline
-    vectors = embed_articles(articles, embedder, settings.cluster.lead_sentences)
-    stories = cluster(articles, vectors, settings.cluster)
-    log.info("grouped %d article(s) into %d story(ies)", len(articles), len(stories))
+    originals, copies = set_copies_aside(articles)
+    if copies:
+        log.info("%d article(s) are copies of others: listed, counted once", len(copies))
+    vectors = embed_articles(originals, embedder, settings.cluster.lead_sentences)
+    stories = cluster(originals, vectors, settings.cluster)
+    stories = bring_back_copies(stories, copies)
+    log.info("grouped %d article(s) into %d story(ies)", len(originals), len(stories))
     summaries = summarise_stories(stories, vectors, config, prompts, generator, embedder, repair)
     throughput = getattr(generator, "throughput", None)
     if throughput is not None:

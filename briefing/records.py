@@ -51,6 +51,18 @@ class Article:
     # filled by clean:
     sentences: tuple[Sentence, ...] = ()
     boilerplate: dict[int, str] = field(default_factory=dict)  # line number -> reason dropped
+    lede_title: str = ""  # the lede's first words, shown where the file has no headline
+    # filled by the duplicates stage: the path of the article this one is a copy of
+    copy_of: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title as a reader sees it in a Sources list."""
+        if self.title:
+            return self.title
+        if self.lede_title:
+            return f"“{self.lede_title}” (opening words; no headline in the file)"
+        return "(untitled)"
 
     @property
     def where(self) -> str:
@@ -86,6 +98,9 @@ class SkippedInput:
 class Story:
     id: str
     articles: tuple[Article, ...]
+    # near-identical copies of some of `articles` (a wire story on two sites, a re-saved file):
+    # listed among the sources, counted once, never evidence
+    copies: tuple[Article, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,6 +275,8 @@ def _source_to_data(a: Article) -> dict:
         "path": a.path,
         "article_id": a.id,
         "title": a.title,
+        "lede_title": a.lede_title,
+        "copy_of": a.copy_of,
         "outlet": a.outlet,
         "url": a.url,
         "date": a.date.isoformat() if a.date else None,
@@ -281,6 +298,8 @@ def _source_from_data(d: dict) -> Article:
         url=d["url"],
         record=d.get("record"),
         copy=d.get("copy"),
+        lede_title=d.get("lede_title", ""),
+        copy_of=d.get("copy_of"),
     )
 
 
@@ -302,7 +321,7 @@ def summary_to_data(s: Summary) -> dict:
         "id": s.story.id,
         "headline": cited_to_data(s.headline),
         "sentences": [cited_to_data(x) for x in s.sentences],
-        "sources": [_source_to_data(a) for a in s.story.articles],
+        "sources": [_source_to_data(a) for a in (*s.story.articles, *s.story.copies)],
         "rejected": [
             {
                 "text": r.text,
@@ -318,7 +337,12 @@ def summary_to_data(s: Summary) -> dict:
 
 
 def summary_from_data(d: dict) -> Summary:
-    story = Story(d["id"], tuple(_source_from_data(a) for a in d["sources"]))
+    sources = [_source_from_data(a) for a in d["sources"]]
+    story = Story(
+        d["id"],
+        tuple(a for a in sources if a.copy_of is None),
+        tuple(a for a in sources if a.copy_of is not None),
+    )
     rejected = tuple(
         Rejection(r["text"], r["reason"], r.get("replaced_by"), r.get("draft_index"))
         for r in d["rejected"]

@@ -81,7 +81,7 @@ def hostile_corpus(root: Path, outside: Path) -> dict[str, str | None]:
         handle.truncate(MAX_BYTES + 1)
     expected["over-the-cap.txt"] = "larger than the 5.0 MB limit"
     put("one-paragraph.txt", "One paragraph\n\n" + SENTENCE * (1_000_000 // len(SENTENCE)), None)
-    put("run-on.txt", "Run on\n\n" + "and the water kept rising " * 40_000, "no article text left")
+    put("run-on.txt", "Run on\n\n" + "and the water kept rising " * 40_000, "only page furniture")
     put(
         "truncated.html",
         "<html><head><title>Flood closes bridge</title></head><body><article><p>"
@@ -177,7 +177,11 @@ def test_a_one_megabyte_paragraph_becomes_sentences_of_at_most_80_words(tmp_path
         tmp_path,
         {
             "sentences.txt": "Para\n\n" + SENTENCE * (1_000_000 // len(SENTENCE)),
-            "clauses.txt": "Clauses\n\n" + ("the river rose again, " * 3000).strip() + ".",
+            "clauses.txt": "Clauses\n\n"
+            + ", ".join(
+                f"the river rose {n} centimetres at the gauge of mill {n}" for n in range(1500)
+            )
+            + ".",
         },
     )
     started = time.monotonic()

@@ -76,11 +76,12 @@ def test_windows_1252_is_detected_and_decoded(tmp_path):
     assert article.lines[0] == text.split("\n")[0]
 
 
-def test_duplicate_content_is_skipped(tmp_path):
+def test_a_byte_identical_copy_is_read_with_an_id_of_its_own(tmp_path):
+    # the duplicates stage lists it among its story's sources and counts it once
     write_files(tmp_path, {"a.txt": "Same\n\nText.\n", "copy/a.txt": "Same\n\nText.\n"})
     articles, skipped = ingest(tmp_path)
-    assert [a.path for a in articles] == ["a.txt"]
-    assert skipped[0].reason == "same content as a.txt"
+    assert [a.path for a in articles] == ["a.txt", "copy/a.txt"]
+    assert len({a.id for a in articles}) == 2 and skipped == []
 
 
 def test_hidden_files_are_ignored_and_crlf_is_normalised(tmp_path):

@@ -12,7 +12,9 @@ the size cap.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
+import hashlib
 import logging
 import os
 import stat
@@ -165,11 +167,14 @@ def ingest(
         for item in found:
             if isinstance(item, SkippedInput):
                 skipped.append(item)
-            elif item.id in seen:
-                skipped.append(SkippedInput(item.where, f"same content as {seen[item.id]}"))
-            else:
-                seen[item.id] = item.where
-                articles.append(item)
+                continue
+            if item.id in seen:
+                # A byte-identical copy is still a source: the duplicates stage lists it in
+                # its story and counts it once. It needs an id of its own.
+                copy_id = hashlib.sha256(f"{item.id}\n{item.where}".encode()).hexdigest()[:16]
+                item = dataclasses.replace(item, id=copy_id)
+            seen[item.id] = item.where
+            articles.append(item)
     for skip in skipped:
         log.warning("skipped %s: %s", skip.path, skip.reason)
     return articles, skipped

@@ -1,9 +1,10 @@
-"""Clean: find each article's title, drop page furniture, split the rest into sentences that
+"""Clean: drop page furniture, find each article's title, split the rest into sentences that
 keep the line numbers of the original file.
 
-Boilerplate is recognised by general rules (comment forms, calls to follow or subscribe,
-navigation, credits, copyright and syndication notes, reading-time stamps, photo captions)
-and by lines that repeat across several files of one outlet. Sentence splitting is pysbd's.
+What is furniture is decided in stages/furniture.py (rules, lines repeated across an outlet's
+files, a line classifier); clean applies it, drops headings and stray link text, and keeps a
+title only when it reads as a headline, otherwise the lede's opening words stand in for it
+(`Article.lede_title`). Sentence splitting is pysbd's.
 """
 
 from __future__ import annotations
@@ -11,127 +12,73 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterator, Set
 
 from briefing.config import InputSettings
 from briefing.records import Article, Sentence
+from briefing.stages.furniture import (
+    MAX_CLASSIFIED_WORDS,
+    FurnitureModel,
+    group_of,
+    line_contexts,
+    load_model,
+    normal_line,
+    repeated_lines,
+    rule_reason,
+)
 from briefing.text import cap_sentence, remove_invisible, split_paragraph, words
 
-_RULES: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "comment form",
-        re.compile(
-            r"^(leave a (reply|comment)|post comment|submit comment|cancel reply)\b"
-            r"|your email address will not be published|required fields are marked"
-            r"|^(name|email|website|comment)\s*\*?$",
-            re.I,
-        ),
-    ),
-    (
-        "call to follow or subscribe",
-        re.compile(
-            r"\b(join|follow|subscribe|sign up|like us|download)\b.{0,60}"
-            r"\b(telegram|whatsapp|twitter|facebook|instagram|youtube|tiktok|channel|newsletter|"
-            r"us on|our app|podcast)\b",
-            re.I,
-        ),
-    ),
-    (
-        "navigation",
-        re.compile(
-            r"^(latest|related|trending|top|more|recommended|popular|breaking|editor'?s picks?)"
-            r"( news| stories| articles| posts| reads| headlines| videos)?\s*:?$"
-            r"|^(read|see) (more|next|also)\b|^(advertisement|sponsored( content)?|skip to content)$"
-            r"|^share (this|on)\b|\bclick here\b|^(previous|next) (post|article)\b"
-            r"|^tags?:|^filed under\b",
-            re.I,
-        ),
-    ),
-    (
-        "credit line",
-        re.compile(
-            r"^(thanks to the )?courtesy( of)?\b|^(additional )?reporting by\b"
-            r"|^(editing|edited|writing|compiled) by\b|^(photo|image|picture|video)s?( credit)?:"
-            r"|^credits?\s*:"
-            r"|\((reporting|editing) by\b",
-            re.I,
-        ),
-    ),
-    (
-        # A line addressed to a summarising model is never article text, and citing it would
-        # hand the attacker a citation.
-        "instruction to a model (prompt injection)",
-        re.compile(
-            r"\b(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|earlier|all|any)\b.{0,20}"
-            r"\b(instructions?|prompts?|rules)\b|\bsystem prompt\b"
-            r"|\byou are (now )?(an? )?(ai|language model|chatbot|assistant)\b",
-            re.I,
-        ),
-    ),
-    (
-        "photo caption",
-        re.compile(
-            r"getty images|\bafp\s*/|/\s*afp\b|\bap photo\b|shutterstock|\breuters\s*/|/tns\)", re.I
-        ),
-    ),
-    (
-        "copyright or syndication",
-        re.compile(
-            r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved|\bdistributed by\b"
-            r"|\bcontent agency\b|\bsyndicat(ed|ion)\b"
-            r"|this (article|story) (was |first )?(originally )?(appeared|published)",
-            re.I,
-        ),
-    ),
-]
-# "0 3 min 2 yrs", "5 min read", "2 hours ago": stamps of a page template, not sentences.
-_STAMP = re.compile(
-    r"^[\d\s|·•:/-]*(\d+\s*(min|mins|minutes?|hrs?|hours?|days?|wks?|weeks?|yrs?|years?)"
-    r"(\s*(read|ago))?[\s|·•]*)+$",
-    re.I,
-)
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]…]\s*$")
 _MD_PREFIX = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
+# "ALLENTOWN, Pa. (AP) — ", "LONDON — ", "PALO ALTO (CBS SF) — ": a dateline opens a lede.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’ -]{1,30}(,\s+[A-Z][\w.]{1,12}(\s[A-Z][\w.]{1,12})?)?\s*(\([^)]{1,20}\))?"
+    r"\s*[—–-]{1,2}\s+"
+)
 
-MAX_TITLE_WORDS = 30
-MAX_TITLE_WORDS_WITH_STOP = 12
+MAX_TITLE_WORDS = 25
+MAX_TITLE_WORDS_WITH_STOP = 8
+MIN_TITLE_WORDS = 3
+LEDE_TITLE_WORDS = 12
 MAX_SHORT_LINE_WORDS = 20
-REPEAT_MIN_FILES = 3
 MAX_SENTENCE_WORDS = InputSettings().max_sentence_words
+MIN_ARTICLE_WORDS = 8  # fewer words of text than this is not news, whatever the file holds
+# ...nor this little text on a page of three furniture lines (links, teasers) to each line of it
+MOSTLY_FURNITURE_WORDS = 100
+FURNITURE_LINES_PER_TEXT_LINE = 3
+
+# The rules alone, for callers that judge one line (kept under the name tests and eval use).
+boilerplate_reason = rule_reason
 
 
-def boilerplate_reason(line: str) -> str | None:
-    """Why a line is page furniture rather than article text, or None if it is text."""
+def headline_problem(line: str) -> str | None:
+    """Why a line cannot be an article's title, or None when it reads as a headline."""
     text = line.strip()
-    if not text:
-        return None
-    for reason, pattern in _RULES:
-        if pattern.search(text):
-            return reason
-    if _STAMP.match(text):
-        return "page stamp"
+    count = len(words(text))
+    if rule_reason(text):
+        return "page furniture"
+    if _DATELINE.match(text):
+        return "a dateline: the lede's first sentence"
+    if count < MIN_TITLE_WORDS:
+        return "too short"
+    if count > MAX_TITLE_WORDS:
+        return "too long"
+    if text[:1].islower():
+        return "starts in lower case: a sentence"
+    if re.search(r"[.!?]\s*$", text) and count > MAX_TITLE_WORDS_WITH_STOP:
+        return "a sentence (ends with a full stop)"
     return None
 
 
-def _normal(line: str) -> str:
-    return " ".join(words(line.lower()))
-
-
-def repeated_lines(articles: Iterable[Article]) -> dict[str, set[str]]:
-    """Per outlet, the short lines that occur in REPEAT_MIN_FILES or more of its files."""
-    files_with: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for article in articles:
-        outlet = article.outlet or ""
-        for line in article.lines:
-            norm = _normal(line)
-            if norm and len(norm.split()) <= MAX_SHORT_LINE_WORDS:
-                files_with[(outlet, norm)].add(article.id)
-    repeated: dict[str, set[str]] = defaultdict(set)
-    for (outlet, norm), ids in files_with.items():
-        if len(ids) >= REPEAT_MIN_FILES:
-            repeated[outlet].add(norm)
-    return repeated
+def lede_title(sentences: tuple[Sentence, ...]) -> str:
+    """The first words of the lede, without its dateline, to stand in for a missing title."""
+    if not sentences:
+        return ""
+    text = _DATELINE.sub("", sentences[0].text).strip()
+    tokens = text.split()
+    if len(tokens) <= LEDE_TITLE_WORDS:
+        return text
+    return " ".join(tokens[:LEDE_TITLE_WORDS]).rstrip(",;:—–-") + "…"
 
 
 def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[int]]:
@@ -150,15 +97,6 @@ def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[in
     return runs
 
 
-def _looks_like_title(line: str) -> bool:
-    """Headlines are short and seldom end with a full stop; a long line that does is the
-    article's first sentence (files whose first line is empty start with their body)."""
-    count = len(words(line))
-    if count > MAX_TITLE_WORDS:
-        return False
-    return not (line.endswith(".") and count > MAX_TITLE_WORDS_WITH_STOP)
-
-
 def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]) -> bool:
     return any(
         line.strip() and n not in dropped for n, line in enumerate(lines, start=1) if n > number
@@ -173,29 +111,56 @@ def _capped(spans: list[tuple[int, int]], text: str, max_words: int) -> Iterator
             yield start + a, start + b
 
 
+REPEATED = "repeated across files of this {}"
+
+
 def clean_article(
     article: Article,
     repeated: Set[str] = frozenset(),
+    model: FurnitureModel | None = None,
+    repeated_in: str = "outlet",
     max_sentence_words: int = MAX_SENTENCE_WORDS,
 ) -> Article:
+    """The article without its furniture, with its title and its sentences. `repeated`: the
+    normalised lines that repeat across this article's outlet or folder (`repeated_in`);
+    `model`: the line classifier (None: rules and repetition only); sentences longer than
+    `max_sentence_words` are split at clause boundaries or left out."""
     dropped = dict(article.boilerplate)
     is_markdown = article.markup == "markdown"
     for number, line in enumerate(article.lines, start=1):
         if number in dropped:
             continue
-        reason = boilerplate_reason(line)
-        if reason is None and repeated and _normal(line) in repeated:
-            reason = "repeated across files of this outlet"
+        reason = rule_reason(line)
+        if reason is None and repeated and normal_line(line) in repeated:
+            reason = REPEATED.format(repeated_in)
         if reason:
             dropped[number] = reason
 
+    def kept_lines() -> list[int]:
+        return [n for n, line in enumerate(article.lines, 1) if line.strip() and n not in dropped]
+
+    # The classifier judges what the rules let through, but not the first line: headlines are
+    # short lines without a full stop, as much furniture is, and the title check below knows
+    # them better.
+    candidates = [
+        n for n in kept_lines()[1:] if len(article.lines[n - 1].split()) <= MAX_CLASSIFIED_WORDS
+    ]
+    if model is not None and candidates:
+        contexts = line_contexts(article.lines)
+        texts = [_MD_PREFIX.sub("", article.lines[n - 1]).strip() for n in candidates]
+        chances = model.probabilities(texts, [contexts[n - 1] for n in candidates])
+        for number, chance in zip(candidates, chances, strict=True):
+            if chance >= model.threshold:
+                dropped[number] = "page furniture (line classifier)"
+
     title, title_line = article.title, article.title_line
-    first_text = next(
-        (n for n, line in enumerate(article.lines, 1) if line.strip() and n not in dropped), None
-    )
+    if title and headline_problem(title):
+        title, title_line = "", None  # a reader's title that is furniture ("Play Facebook")
+    first_text = next(iter(kept_lines()), None)
     if not title and first_text is not None:
         candidate = _MD_PREFIX.sub("", article.lines[first_text - 1]).strip()
-        if _looks_like_title(candidate) and _has_text_after(article.lines, first_text, dropped):
+        problem = headline_problem(candidate)
+        if problem is None and _has_text_after(article.lines, first_text, dropped):
             title, title_line = candidate, first_text
     if title_line is not None:
         dropped.setdefault(title_line, "title")
@@ -252,12 +217,61 @@ def clean_article(
                 )
             )
     return dataclasses.replace(
-        article, title=title, title_line=title_line, sentences=tuple(sentences), boilerplate=dropped
+        article,
+        title=title,
+        title_line=title_line,
+        lede_title="" if title else lede_title(tuple(sentences)),
+        sentences=tuple(sentences),
+        boilerplate=dropped,
     )
 
 
-def clean(articles: list[Article], max_sentence_words: int = MAX_SENTENCE_WORDS) -> list[Article]:
+def clean(
+    articles: list[Article],
+    max_sentence_words: int = MAX_SENTENCE_WORDS,
+    model: FurnitureModel | None = None,
+) -> list[Article]:
+    """Every article cleaned, with the shipped line classifier unless one is given."""
+    model = model or load_model()
     repeated = repeated_lines(articles)
-    return [
-        clean_article(a, repeated.get(a.outlet or "", set()), max_sentence_words) for a in articles
-    ]
+    cleaned = []
+    for article in articles:
+        group = group_of(article)
+        cleaned.append(
+            clean_article(
+                article,
+                repeated.get(group, set()),
+                model,
+                "outlet" if group.startswith("outlet:") else "folder",
+                max_sentence_words,
+            )
+        )
+    return cleaned
+
+
+def unusable_reason(article: Article) -> str | None:
+    """Why a cleaned article cannot be a story (its file is listed as skipped), or None."""
+    count = sum(len(words(s.text)) for s in article.sentences)
+    furniture = sum(1 for reason in article.boilerplate.values() if reason not in _NOT_FURNITURE)
+    text_lines = len({n for s in article.sentences for n in range(s.start_line, s.end_line + 1)})
+    if not article.sentences:
+        if furniture:
+            return "only page furniture (" + _main_reasons(article) + ")"
+        return "no article text left after removing headings"
+    if count < MIN_ARTICLE_WORDS:
+        return f"too short to be news ({count} words of text)"
+    if count < MOSTLY_FURNITURE_WORDS and furniture >= FURNITURE_LINES_PER_TEXT_LINE * text_lines:
+        return (
+            f"mostly page furniture ({_main_reasons(article)}); the {count} words left are "
+            "too little to be news"
+        )
+    return None
+
+
+_NOT_FURNITURE = ("title", "metadata", "heading")
+
+
+def _main_reasons(article: Article) -> str:
+    reasons = [r for r in article.boilerplate.values() if r not in _NOT_FURNITURE]
+    common = sorted(set(reasons), key=lambda r: (-reasons.count(r), r))[:2]
+    return ", ".join(common) or "metadata"

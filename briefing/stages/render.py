@@ -122,11 +122,14 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
         lines += ["*From the sources (no generated sentence passed verification):*", ""]
     lines += [" ".join(_sentence(s, notes) for s in summary.sentences), ""]
     articles = summary.story.articles
-    lines += [f"Sources ({len(articles)}):", ""]
-    for article in articles:
-        title = md_escape(article.title) if article.title else "(untitled)"
+    copies = summary.story.copies
+    count = f"{len(articles)}" + (f", and {len(copies)} copy(ies) counted once" if copies else "")
+    lines += [f"Sources ({count}):", ""]
+    for article in (*articles, *copies):
+        title = md_escape(article.display_title)
         outlet = f" ({md_escape(article.outlet)})" if article.outlet else ""
-        lines.append(f"- {md_escape(article.where)}: {title}{outlet}")
+        copy = f"; same text as {md_escape(article.copy_of)}" if article.copy_of else ""
+        lines.append(f"- {md_escape(article.where)}: {title}{outlet}{copy}")
     lines.append("")
     return lines
 

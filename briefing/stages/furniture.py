@@ -1,0 +1,460 @@
+"""Page furniture: the lines of a saved page that are not the article (menus, share and
+subscribe call-outs, captions, bylines, time stamps, video-player and cookie notices, crawl
+notes). Three layers, each catching what the one before lets through:
+
+1. rules: patterns for the common kinds (`rule_reason`);
+2. repetition: a line found in files of one outlet (or one folder, for files that name no
+   outlet) that are not copies of one story (`repeated_lines`);
+3. a line classifier: a logistic regression over hashed words, character n-grams and the
+   line's shape, trained by benchmarks/train_furniture.py on lines labelled by hand
+   (briefing/data/furniture_labels.tsv) and shipped as JSON coefficients (`FurnitureModel`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from briefing.records import Article
+from briefing.text import words
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "comment form",
+        re.compile(
+            r"^(leave a (reply|comment)|post comment|submit comment|cancel reply)\b"
+            r"|your email address will not be published|required fields are marked"
+            r"|^(name|email|website|comment)\s*\*?$|^\d+ comments?\b|comments? (for this post )?"
+            r"(are|is) (now )?closed|\bshare your (own )?(thoughts|views|comments)\b"
+            r"|\b(tell|let) us (know )?in the comments\b|\bposting them in the comments\b",
+            re.I,
+        ),
+    ),
+    (
+        "call to follow or subscribe",
+        re.compile(
+            r"\b(join|follow|subscribe|sign up|like us|download)\b.{0,60}"
+            r"\b(telegram|whatsapp|twitter|facebook|instagram|youtube|tiktok|channel|newsletter|"
+            r"us on|our app|\w+ app|podcast|alerts)\b"
+            r"|^(follow|like) (us|me|\w+)( at| on)?:? ?(https?://|\w+\.com)"
+            r"|\b(email|e-mail) sign up\b|\bin your inbox\b|\bbreaking news (emails|alerts)\b",
+            re.I,
+        ),
+    ),
+    (
+        "e-mail or contact call-out",
+        re.compile(
+            r"^(please )?(e-?mail|write to|contact|send)\b.{0,80}@[\w-]+\.\w"
+            r"|^[\w.+-]+@[\w-]+\.[\w.]+$|\bcan be reached at\b|^have your say\b"
+            r"|\bsend us your (images|photos|pictures|videos?|stories)\b",
+            re.I,
+        ),
+    ),
+    (
+        "navigation",
+        re.compile(
+            r"^(latest|related|trending|top|more|recommended|popular|breaking|editor'?s picks?|"
+            r"local|most read|most popular)"
+            r"( news| stories| articles| posts| reads| headlines| videos| news articles)?\s*"
+            r"(:|more\s*>+|>+)?$"
+            r"|^(read|see) (more|next|also)\b|^(advertisement|sponsored( content)?|skip to content)"
+            r"(\s+continue reading the main story)?$"
+            r"|^share (this|on)\b|\bclick here\b|^(previous|next) (post|article|story)\b"
+            r"|^tags?:|^filed under\b|^(more|related|also read|our view|other views|read more "
+            r"about)\s*:|\bmore\s*>>|^page \d+ of \d+$|^print( this (article|page|story))?$"
+            r"|^(text size|font size)\b|^story continued below$|^slideshow \(\d+ images?\)$"
+            r"|^\W+$|\bread or share this story\b|^(home|news|sport|weather)( \| \w+){2,}",
+            re.I,
+        ),
+    ),
+    (
+        "video or media player",
+        re.compile(
+            r"\b(enable|turn on) javascript\b|\bjavascript (is )?(required|disabled)\b"
+            r"|\bbrowser (does not|doesn't) support\b|\bhtml5 capable browser\b"
+            r"|^(play|watch|replay)( video| now)?$|^play (facebook|twitter|video)\b|\bjust watched\b"
+            r"|\breplay more videos\b|\bmust watch\b|^skip in skip\b|\bmedia playback is "
+            r"unsupported\b|^close (video|skip)\b|\bautoplay\b|\bloading (the )?video\b"
+            r"|\bvideo (is )?unavailable\b|\brating is available when the video has been rented\b"
+            r"|^scroll down for video\b|^\[?video:|\bembed code\b|\bcopy this code to your\b"
+            r"|^this feature is not available right now\b|\binteractive transcript could not be "
+            r"loaded\b",
+            re.I,
+        ),
+    ),
+    (
+        "cookie or consent notice",
+        re.compile(r"\b(we|this site) uses? cookies\b|\baccept (all )?cookies\b", re.I),
+    ),
+    (
+        "social-media widget",
+        re.compile(
+            r"^tweet with a location$|\badd location information to your tweets\b"
+            r"|\btweet location history\b|^a post shared by\b"
+            r"|^(facebook|twitter|pinterest|email|share)( (facebook|twitter|pinterest|email|"
+            r"share|copy link))+\b",
+            re.I,
+        ),
+    ),
+    (
+        "web-archive crawl note",
+        re.compile(
+            r"\bcrawl (data|start|end)\b|^crawl of\b|\bcrawls are part of an effort\b|\bwayback machine\b"
+            r"|\barchive-?it\b|\bweb (wide )?crawl\b|\bseed ?list\b|\bthe seed for \w+\b"
+            r"|\bwide\d{5}\b|\bwarc files?\b|\binternet archive\b.{0,80}\bcrawl",
+            re.I,
+        ),
+    ),
+    (
+        "time stamp",
+        re.compile(
+            r"^\(?(updated|published|posted|last updated|first published|modified)\b[\s:|,]*"
+            r"(at |on )?[\w.,: ]{0,40}(\d{1,2}[:.]\d{2}|\d{4}|\bago\b)[^!?]{0,25}\)?$"
+            r"|^\(?(updated|published|posted)( on| at)?\b.{0,40}\)$"
+            r"|^\(published \w+day\b.*\)$|\(published \w+day, \w+\.? \d{1,2}, \d{4}\)",
+            re.I,
+        ),
+    ),
+    (
+        "byline",
+        # a name of two to five capitalised words, perhaps a role: "By Anna Keller, Staff Writer"
+        # ("By Tuesday, the river had risen." is a sentence)
+        re.compile(r"^[Bb][Yy]\s+[A-Z][\w.'’-]+(\s+(and\s+)?[A-Z][\w.'’-]+){1,4}(,.{0,40}[^.])?$"),
+    ),
+    (
+        "story highlights or teaser",
+        re.compile(r"^story highlights\b|^features$|^image \d+ of \d+$", re.I),
+    ),
+    (
+        "credit line",
+        re.compile(
+            r"^(thanks to the )?courtesy( of)?\b|^(additional )?reporting by\b"
+            r"|^(editing|edited|writing|compiled) by\b|^(photo|image|picture|video)s?( credit)?:"
+            r"|^credits?\s*:"
+            r"|\((reporting|editing) by\b",
+            re.I,
+        ),
+    ),
+    (
+        # A line addressed to a summarising model is never article text, and citing it would
+        # hand the attacker a citation.
+        "instruction to a model (prompt injection)",
+        re.compile(
+            r"\b(ignore|disregard|forget)\b.{0,30}\b(previous|prior|above|earlier|all|any)\b.{0,20}"
+            r"\b(instructions?|prompts?|rules)\b|\bsystem prompt\b"
+            r"|\byou are (now )?(an? )?(ai|language model|chatbot|assistant)\b",
+            re.I,
+        ),
+    ),
+    (
+        "photo caption",
+        re.compile(
+            r"getty images|\bafp\s*/|/\s*afp\b|\bap photo\b|shutterstock|\breuters\s*/|/tns\)"
+            r"|^image copyright\b|\bimage caption\b|^file photo:|\((photo|image|via)"
+            r"( via)?:? [\w .,'/-]{1,40}\)$|\((via )?(facebook|twitter|instagram)\)$"
+            r"|^(in this|this)\b.{0,50}\bphoto\b|\benlarge this image\b|\(courtesy of [^)]{1,60}\)$"
+            r"|\btoggle caption\b|\bphoto illustration by\b|\bread caption\b",
+            re.I,
+        ),
+    ),
+    (
+        "gallery teaser",
+        re.compile(r"\bin (our|the) (photo )?gallery\b|\bphotos?:? see (more|the)\b", re.I),
+    ),
+    (
+        "copyright or syndication",
+        re.compile(
+            # "copyright" alone is also a subject of news (a court case on copyrighting a
+            # language), so only its notice forms count
+            r"©|\(c\)\s*\d{4}|^copyright\b|\bcopyright (\d{4}|by|of)\b|all rights reserved"
+            r"|\bdistributed by\b"
+            r"|\bcontent agency\b|\bsyndicat(ed|ion)\b"
+            r"|this (article|story) (was |first |has been )?(originally )?(appeared|published|"
+            r"updated)|\bfirst appeared in the\b",
+            re.I,
+        ),
+    ),
+]
+# "0 3 min 2 yrs", "5 min read", "2 hours ago": stamps of a page template, not sentences.
+_STAMP = re.compile(
+    r"^[\d\s|·•:/-]*(\d+\s*(min|mins|minutes?|hrs?|hours?|days?|wks?|weeks?|yrs?|years?)"
+    r"(\s*(read|ago))?[\s|·•]*)+$",
+    re.I,
+)
+# A list of linked teasers repeats each headline: "Fire Displaces 18 Fire Displaces 18 A fire..."
+_REPEATED_OPENING = re.compile(r"^(?P<head>(\S+\s+){3,15}?)(?P=head)")
+
+
+# A paragraph that opens as furniture (a gallery, a list of teasers, a video player) is
+# furniture; one that only holds a furniture sentence ("CLICK HERE to ...", "© 2015 Wiley")
+# keeps its other sentences, since clean checks every sentence again. Judging long lines by
+# their opening also keeps a megabyte-long paragraph from costing seconds of regex time.
+LONG_LINE_CHARS = 450
+OPENING_CHARS = 300
+
+
+def rule_reason(line: str) -> str | None:
+    """Why a line is page furniture by the general rules, or None."""
+    text = line.strip()
+    if not text:
+        return None
+    if len(text) > LONG_LINE_CHARS:
+        text = text[:OPENING_CHARS]
+    for reason, pattern in _RULES:
+        if pattern.search(text):
+            return reason
+    if _STAMP.match(text):
+        return "page stamp"
+    if _REPEATED_OPENING.match(text + " "):
+        return "linked teaser (headline repeated)"
+    return None
+
+
+# --- layer 2: lines repeated across files ---------------------------------------------------
+
+REPEAT_MIN_FILES = 3  # a sentence-like line must repeat in this many unrelated files
+REPEAT_MIN_FILES_SHORT = 2  # a line that is not a sentence: two unrelated files are enough
+MAX_REPEATED_LINE_WORDS = 60
+_COPY_LINE_WORDS = 8  # lines this long shared by two files make them copies of one story
+_SENTENCE_END = re.compile(r"[.!?\"”’)]\s*$")
+
+
+def normal_line(line: str) -> str:
+    return " ".join(words(line.lower()))
+
+
+def _group(article: Article) -> str:
+    """Files of one outlet, or, where no outlet is named, of one folder."""
+    if article.outlet:
+        return "outlet:" + article.outlet
+    return "folder:" + article.path.rpartition("/")[0]
+
+
+class _Families:
+    """Union-find over articles: files that share two or more long lines (the same wire story
+    on two sites, a re-saved copy) form one family, and count once when a line repeats."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def repeated_lines(articles: Sequence[Article]) -> dict[str, set[str]]:
+    """Per outlet or folder (`_group`), the normalised lines that are furniture because they
+    repeat in files that are not copies of one another."""
+    by_group: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        by_group[_group(article)].append(article)
+    repeated: dict[str, set[str]] = {}
+    for group, members in by_group.items():
+        if len(members) < REPEAT_MIN_FILES_SHORT:
+            continue
+        files_with: dict[str, set[str]] = defaultdict(set)
+        for article in members:
+            for line in article.lines:
+                norm = normal_line(line)
+                if norm and len(norm.split()) <= MAX_REPEATED_LINE_WORDS:
+                    files_with[norm].add(article.id)
+        families = _Families()
+        shared_long: dict[tuple[str, str], int] = defaultdict(int)
+        for norm, ids in files_with.items():
+            if len(ids) < 2 or len(norm.split()) < _COPY_LINE_WORDS or len(ids) > 50:
+                continue
+            ordered = sorted(ids)
+            for i, a in enumerate(ordered):
+                for b in ordered[i + 1 :]:
+                    shared_long[(a, b)] += 1
+        for (a, b), count in shared_long.items():
+            if count >= 2:
+                families.join(a, b)
+        found = set()
+        for norm, ids in files_with.items():
+            if len(ids) < REPEAT_MIN_FILES_SHORT:
+                continue
+            distinct = len({families.find(i) for i in ids})
+            sentence_like = len(norm.split()) > 6
+            need = REPEAT_MIN_FILES if sentence_like else REPEAT_MIN_FILES_SHORT
+            if distinct >= need:
+                found.add(norm)
+        if found:
+            repeated[group] = found
+    return repeated
+
+
+def group_of(article: Article) -> str:
+    return _group(article)
+
+
+# --- layer 3: the line classifier -------------------------------------------------------------
+
+MODEL_FILE = "furniture_model.json"
+MAX_CLASSIFIED_WORDS = 60  # longer lines are paragraphs: the rules judge them, not the model
+WORD_FEATURES = 2**12
+CHAR_FEATURES = 2**12
+_VERB = re.compile(
+    r"\b(is|are|was|were|be|been|has|have|had|do|does|did|will|would|can|could|may|might|"
+    r"must|should|said|says|say|told|tells|\w{3,}ed|\w{3,}es)\b",
+    re.I,
+)
+_URL = re.compile(r"https?://|www\.|\.com\b|\.org\b|\.ly/", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\s*([ap]\.?m\.?|gmt|et|bst|utc)?\b", re.I)
+_MONTH = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I
+)
+
+SHAPE_FEATURES = (
+    "log_words",
+    "log_chars",
+    "ends_like_sentence",
+    "has_verb",
+    "capitalised_share",
+    "digit_share",
+    "all_caps",
+    "has_url",
+    "has_email",
+    "has_at_or_hash",
+    "has_pipe_or_arrows",
+    "has_clock",
+    "has_month_day",
+    "starts_with_quote",
+    "in_brackets",
+    "position",
+    "first_line",
+    "last_line",
+)
+
+
+def shape_features(line: str, position: float, first: bool, last: bool) -> list[float]:
+    text = line.strip()
+    tokens = text.split()
+    count = max(len(tokens), 1)
+    letters = [t for t in tokens if t[:1].isalpha()]
+    return [
+        math.log1p(len(tokens)),
+        math.log1p(len(text)) / 5,
+        float(bool(_SENTENCE_END.search(text))),
+        float(bool(_VERB.search(text))),
+        sum(t[:1].isupper() for t in letters) / max(len(letters), 1),
+        sum(ch.isdigit() for ch in text) / max(len(text), 1),
+        float(text.isupper() and any(ch.isalpha() for ch in text)),
+        float(bool(_URL.search(text))),
+        float(bool(_EMAIL.search(text))),
+        float("@" in text or "#" in text),
+        float("|" in text or ">>" in text or "»" in text or "➜" in text),
+        float(bool(_CLOCK.search(text))),
+        float(bool(_MONTH.search(text))),
+        float(text[:1] in "\"“‘'"),
+        float(text[:1] in "([" and text[-1:] in ")]"),
+        position,
+        float(first),
+        float(last) / count**0.5,
+    ]
+
+
+def _vectorizers() -> tuple:
+    # Hashing needs no vocabulary to ship: the same function at training and at run time.
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    word = HashingVectorizer(
+        n_features=WORD_FEATURES,
+        ngram_range=(1, 2),
+        token_pattern=r"(?u)\b\w+\b",
+        alternate_sign=False,
+        norm="l2",
+    )
+    char = HashingVectorizer(
+        n_features=CHAR_FEATURES,
+        analyzer="char_wb",
+        ngram_range=(3, 4),
+        alternate_sign=False,
+        norm="l2",
+    )
+    return word, char
+
+
+@dataclass(frozen=True)
+class LineContext:
+    """Where a line sits in its file: position in 0..1 among the non-empty lines, and whether
+    it is the first or the last of them."""
+
+    position: float = 0.5
+    first: bool = False
+    last: bool = False
+
+
+def feature_matrix(lines: Sequence[str], contexts: Sequence[LineContext]) -> csr_matrix:
+    """The classifier's features: hashed words and word pairs, hashed character 3-4-grams,
+    and the shape of each line."""
+    from scipy.sparse import csr_matrix, hstack
+
+    word, char = _vectorizers()
+    shapes = [
+        shape_features(line, c.position, c.first, c.last)
+        for line, c in zip(lines, contexts, strict=True)
+    ]
+    return hstack([word.transform(lines), char.transform(lines), csr_matrix(shapes)]).tocsr()
+
+
+def line_contexts(lines: Sequence[str]) -> list[LineContext]:
+    """The context of every line of a file (empty lines get the default)."""
+    filled = [n for n, line in enumerate(lines) if line.strip()]
+    contexts = [LineContext()] * len(lines)
+    for rank, n in enumerate(filled):
+        contexts[n] = LineContext(
+            rank / max(len(filled) - 1, 1), rank == 0, rank == len(filled) - 1
+        )
+    return contexts
+
+
+@dataclass(frozen=True)
+class FurnitureModel:
+    coefficients: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def from_data(cls, data: dict) -> FurnitureModel:
+        expected = WORD_FEATURES + CHAR_FEATURES + len(SHAPE_FEATURES)
+        coefficients = tuple(float(x) for x in data["coefficients"])
+        if len(coefficients) != expected or data.get("shape_features") != list(SHAPE_FEATURES):
+            raise ValueError("furniture model does not match this version's features")
+        return cls(coefficients, float(data["intercept"]), float(data["threshold"]))
+
+    def probabilities(self, lines: Sequence[str], contexts: Sequence[LineContext]) -> list[float]:
+        if not lines:
+            return []
+        import numpy as np
+
+        scores = feature_matrix(lines, contexts) @ np.asarray(self.coefficients) + self.intercept
+        return [1.0 / (1.0 + math.exp(-float(s))) for s in scores]
+
+
+@cache
+def load_model() -> FurnitureModel | None:
+    """The shipped classifier, or None when the data file is missing (then only the rules and
+    the repetition layer run)."""
+    try:
+        text = resources.files("briefing.data").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError):
+        return None
+    return FurnitureModel.from_data(json.loads(text))
