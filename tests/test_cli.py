@@ -73,7 +73,8 @@ def test_missing_input_folder_is_one_line_and_exit_2(tmp_path):
 def test_unknown_model_lists_known_profiles(tmp_path):
     result = run_cli("run", str(tmp_path), "--model", "gpt-9")
     assert result.returncode == 2
-    assert "unknown model profile 'gpt-9'; known profiles: minilm," in result.stderr
+    assert "unknown model profile 'gpt-9'; known profiles: llamacpp-" in result.stderr
+    assert " minilm," in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -21,7 +21,10 @@ def test_shipped_config_names_the_required_profiles():
     assert config.profiles["smollm2-135m"].generation.copy_only
     assert config.default_embedder == "minilm"
     assert {"smollm2-135m", "minilm", "qwen2.5-coder-1.5b"} <= set(config.profiles)
-    assert any(p.source.type == "hf" and p.kind == "causal-lm" for p in config.profiles.values())
+    assert any(
+        p.source and p.source.type == "hf" and p.kind == "causal-lm"
+        for p in config.profiles.values()
+    )
     qwen = config.profiles["qwen2.5-coder-1.5b"].source
     assert len(qwen.packages) == 22
     assert qwen.files["qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"][-1] == (
@@ -38,7 +41,7 @@ def test_shipped_pipeline_settings_are_the_code_defaults():
 
 def test_unknown_profile_lists_the_known_ones():
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    with pytest.raises(ConfigError, match="unknown model profile 'gpt9'; known profiles: minilm, "):
+    with pytest.raises(ConfigError, match="unknown model profile 'gpt9'; known profiles: llamacpp-.* minilm, "):
         config.profile("gpt9")
     with pytest.raises(ConfigError, match="is a embedder, not a causal-lm"):
         config.profile("minilm", "causal-lm")
