@@ -105,8 +105,6 @@ class Client:
             headers=headers,
             timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
             limits=httpx.Limits(max_connections=settings.concurrency),
-            # a proxy from the environment would receive the key; servers are named directly
-            trust_env=False,
         )
         self.stats = Stats()
 
@@ -123,9 +121,9 @@ class Client:
                 f"cannot reach {where}: {_describe(exc)}; start it, or pick another profile"
             ) from None
         if response.status_code in (401, 403):
-            key = f"the key in ${self.settings.api_key_env}" if self.settings.api_key_env else (
-                "a request without a key (set `api_key_env` in the profile)"
-            )  # fmt: skip
+            key = "a request without a key (set `api_key_env` in the profile)"
+            if self.settings.api_key_env:
+                key = f"the key in ${self.settings.api_key_env}"
             raise ServerUnavailable(f"{where} refused {key} ({response.status_code})")
         if response.status_code != 200:
             raise ServerUnavailable(f"{where} answered GET /models with {response.status_code}")
