@@ -147,10 +147,16 @@ class Client:
         answer, a connection or body cut short, or a body `parse` cannot read (KeyError,
         IndexError, TypeError, ValueError). A 4xx answer is not tried again."""
         settings = self.settings
-        last = ""
+        failure = _Retryable("no try")
         for attempt in range(settings.retries + 1):
             if attempt:
                 self.stats.add(retries=1)
+                # doubling, with a little jitter so that concurrent requests do not retry in step
+                pause = settings.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4)
+                if failure.wait is not None:
+                    pause = max(pause, min(failure.wait, MAX_RETRY_AFTER))
+                log.debug("%s %s: %s; trying again in %.1f s", self.name, path, failure, pause)
+                time.sleep(pause)
             started = time.monotonic()
             try:
                 return self._try(path, payload, parse)
@@ -158,19 +164,12 @@ class Client:
                 self.stats.add(failures=1)
                 raise
             except _Retryable as exc:
-                last = str(exc)
-                if attempt == settings.retries:
-                    break
-                pause = settings.backoff * 2**attempt * (1 + random.random() / 4)
-                if exc.wait is not None:
-                    pause = max(pause, min(exc.wait, MAX_RETRY_AFTER))
-                log.debug("%s %s: %s; trying again in %.1f s", self.name, path, exc, pause)
-                time.sleep(pause)
+                failure = exc
             finally:
                 self.stats.add(requests=1, seconds=time.monotonic() - started)
         self.stats.add(failures=1)
         tries = settings.retries + 1
-        raise RequestFailed(f"{path} at {self.base_url} failed {tries} time(s), last: {last}")
+        raise RequestFailed(f"{path} at {self.base_url} failed {tries} time(s), last: {failure}")
 
     def _try(self, path: str, payload: dict[str, Any], parse: Callable[[Any], T]) -> T:
         try:
