@@ -41,7 +41,9 @@ def test_shipped_pipeline_settings_are_the_code_defaults():
 
 def test_unknown_profile_lists_the_known_ones():
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    with pytest.raises(ConfigError, match="unknown model profile 'gpt9'; known profiles: llamacpp-.* minilm, "):
+    with pytest.raises(
+        ConfigError, match="unknown model profile 'gpt9'; known profiles: llamacpp-.* minilm, "
+    ):
         config.profile("gpt9")
     with pytest.raises(ConfigError, match="is a embedder, not a causal-lm"):
         config.profile("minilm", "causal-lm")

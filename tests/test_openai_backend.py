@@ -416,10 +416,11 @@ def test_entailment_is_the_share_of_yes_in_the_top_logprobs(fake_server):
     assert score == pytest.approx(np.exp(-0.1) / (np.exp(-0.1) + np.exp(-2.4)))
 
 
-def test_entailment_without_logprobs_reads_the_one_token_answer(fake_server):
+@pytest.mark.parametrize("status", [400, 500])
+def test_entailment_without_logprobs_reads_the_one_token_answer(fake_server, status):
     def refuse_logprobs(request, payload):
         if payload.get("logprobs"):
-            return Response('{"error": "logprobs not supported"}', status=400)
+            return Response('{"error": "logprobs not supported"}', status=status)
         return None
 
     fake_server.fail = refuse_logprobs

@@ -351,18 +351,17 @@ class OpenAIWriter:
             try:
                 data = self._chat(messages, 1, logprobs=True, top_logprobs=TOP_LOGPROBS)
             except RequestFailed as exc:
-                if exc.status not in (400, 422):
-                    raise
-                # the server refuses logprobs (400/422): the one-token answer from now on
-                log.info(
-                    "%s: no logprobs from the server (%s); judging by the answer", self.name, exc
-                )
-                self.use_logprobs = False
-            else:
-                probability = _yes_probability(data)
-                if probability is not None:
-                    return probability
-                return _yes_answer(data)
+                # Some servers refuse logprobs (400/422; llama-cpp-python answers 500 unless
+                # started with --logits_all): where a plain answer works, judge by it from now on.
+                answer = self._chat(messages, 1)
+                if self.use_logprobs:
+                    self.use_logprobs = False
+                    log.info(
+                        "%s: no logprobs (%s); judging by the one-token answer", self.name, exc
+                    )
+                return _yes_answer(answer)
+            probability = _yes_probability(data)
+            return probability if probability is not None else _yes_answer(data)
         return _yes_answer(self._chat(messages, 1))
 
     def throughput(self) -> str:
