@@ -301,6 +301,8 @@ def models_list(ctx: typer.Context, config: ConfigOption = None) -> None:
         if name in (cfg.default_generator, cfg.default_embedder):
             default = " (default)"
         state = "ready" if is_ready(name, profile) else "not fetched"
+        if profile.server is not None:
+            state = "on a server"
         typer.echo(f"  {name:<24} {profile.kind:<10} {state:<12}{default}")
         typer.echo(f"      {profile.description}")
 

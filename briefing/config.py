@@ -75,17 +75,57 @@ class GenerationSettings(_Strict):
     batch_size: int = 4  # stories generated together in story style
 
 
+class ServerSettings(_Strict):
+    """Where an `openai` profile's model is served: any server that speaks the OpenAI HTTP API
+    (vLLM, llama.cpp's server, Ollama, text-embeddings-inference)."""
+
+    base_url: str  # up to and including /v1, e.g. http://127.0.0.1:8080/v1
+    model: str  # the name the server lists under /v1/models
+    # The environment variable holding the API key (sent as a bearer token); the key itself
+    # never appears in models.yaml, the logs, the manifest or an error message.
+    api_key_env: str | None = None
+    connect_timeout: float = Field(default=5.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0)  # seconds to wait for one answer
+    retries: int = Field(default=2, ge=0)  # further tries after a timeout, 429, 5xx or bad body
+    backoff: float = Field(default=1.0, ge=0)  # seconds before the first retry, doubled each time
+    concurrency: int = Field(default=4, ge=1)  # requests in flight at once
+    # The served model's tokenizer (a Hugging Face id in the local cache, a tokenizer.json file
+    # or a folder holding one): with it the copy bias is sent as `logit_bias`; without, it is off.
+    tokenizer: str | None = None
+    embed_batch: int = Field(default=64, ge=1)  # texts per /v1/embeddings request
+
+
 class Profile(_Strict):
     kind: Literal["causal-lm", "embedder"]
-    backend: Literal["transformers"] = "transformers"  # what runs it (briefing/backends/)
+    # what runs it (briefing/backends/): in this process, or an OpenAI-compatible server
+    backend: Literal["transformers", "openai"] = "transformers"
     description: str
-    source: Source
+    source: Source | None = None  # the weights (transformers)
+    server: ServerSettings | None = None  # the server (openai)
     gguf_file: str | None = None  # weights are this GGUF file (dequantized once, then cached)
     # int8: Linear layers in int8 (per-channel weights), converted once from the GGUF file into
     # a safetensors cache; the model then writes in batches and judges entailment.
     quantize: Literal["none", "int8"] = "none"
     max_length: int = 256  # embedders: tokens per text
     generation: GenerationSettings = GenerationSettings()
+
+    @model_validator(mode="after")
+    def _runs_somewhere(self) -> Profile:
+        if self.backend == "transformers" and (self.source is None or self.server is not None):
+            raise ValueError("a transformers profile names its weights (`source`), no `server`")
+        if self.backend == "openai":
+            if self.server is None or self.source is not None:
+                raise ValueError("an openai profile names its `server`, no `source`")
+            if self.gguf_file or self.quantize != "none":
+                raise ValueError("an openai profile has no `gguf_file` or `quantize`")
+            if self.generation.copy_only:
+                raise ValueError("copy_only needs the logits in this process; not with openai")
+            if self.generation.batch_size < self.server.concurrency:
+                raise ValueError(
+                    "generation.batch_size (stories handed to the server together) must be at "
+                    "least server.concurrency"
+                )
+        return self
 
 
 class ClusterSettings(_Strict):

@@ -25,3 +25,10 @@ class WeightsMismatch(BriefingError):
 
 class OutputError(BriefingError):
     """The briefing could not be written."""
+
+
+class ServerUnavailable(BriefingError):
+    """The server of an `openai` profile cannot be reached, refuses the key, or does not serve
+    the profile's model. Its own exit code, so that a cron job can tell it from a usage error."""
+
+    exit_code = 9

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing.backends.base import Embedder, Generator, judge_of, load_embedder, load_generator
+from briefing.backends.base import (
+    Embedder,
+    Generator,
+    check_reachable,
+    judge_of,
+    load_embedder,
+    load_generator,
+)
 from briefing.config import Config, GenerationSettings, InputSettings, load_prompt
 from briefing.output import write_all
 from briefing.preflight import check_run
@@ -232,6 +239,14 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> dict[str,
         options.allow_pull,
     )
     prompts = load_prompts(config_path)
+    # a profile's server that is down fails the run here, before any work (ServerUnavailable)
+    check_reachable(
+        config,
+        [
+            options.generator or config.default_generator,
+            options.embedder or config.default_embedder,
+        ],
+    )
     embedder = load_embedder(config, options.embedder, say, options.allow_pull)
     generator = load_generator(config, options.generator, say, options.allow_pull)
     briefing = build_briefing(options.input_dir, options.date, config, prompts, generator, embedder)

@@ -25,7 +25,12 @@ def require_weights(config: Config, names: list[str]) -> None:
     """Every profile in `names` has its weights on this machine (for --no-pull)."""
     from briefing.backends.weights import is_ready
 
-    missing = [name for name in dict.fromkeys(names) if not is_ready(name, config.profiles[name])]
+    missing = [
+        name
+        for name in dict.fromkeys(names)
+        # a profile served over HTTP has no weights here: its server is checked instead
+        if config.profiles[name].source is not None and not is_ready(name, config.profiles[name])
+    ]
     if missing:
         quoted = " and ".join(repr(name) for name in missing)
         profiles = "profile" if len(missing) == 1 else "profiles"

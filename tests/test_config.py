@@ -21,7 +21,10 @@ def test_shipped_config_names_the_required_profiles():
     assert config.profiles["smollm2-135m"].generation.copy_only
     assert config.default_embedder == "minilm"
     assert {"smollm2-135m", "minilm", "qwen2.5-coder-1.5b"} <= set(config.profiles)
-    assert any(p.source.type == "hf" and p.kind == "causal-lm" for p in config.profiles.values())
+    assert any(
+        p.source and p.source.type == "hf" and p.kind == "causal-lm"
+        for p in config.profiles.values()
+    )
     qwen = config.profiles["qwen2.5-coder-1.5b"].source
     assert len(qwen.packages) == 22
     assert qwen.files["qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"][-1] == (

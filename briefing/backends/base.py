@@ -67,6 +67,10 @@ class Backend(Protocol):
         """Fetch (or re-fetch with `force`) and convert the profile's weights; their folder."""
         ...
 
+    def check(self, name: str, profile: Profile) -> None:
+        """Fail (ServerUnavailable) when what runs the profile cannot be reached."""
+        ...
+
 
 def backend(profile: Profile) -> Backend:
     """The module that runs a profile (imported only when a model is needed)."""
@@ -74,7 +78,19 @@ def backend(profile: Profile) -> Backend:
         from briefing.backends import transformers
 
         return transformers
+    if profile.backend == "openai":
+        from briefing.backends import openai
+
+        return openai
     raise ValueError(f"unknown backend {profile.backend!r}")  # config validation prevents this
+
+
+def check_reachable(config: Config, names: Sequence[str]) -> None:
+    """Before any work: every named profile's server answers and serves its model (a no-op
+    for models that run in this process)."""
+    for name in dict.fromkeys(names):
+        profile = config.profile(name)
+        backend(profile).check(name, profile)
 
 
 def load_generator(

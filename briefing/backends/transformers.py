@@ -311,6 +311,10 @@ def load_embedder(
     return TransformersEmbedder(name, folder, profile)
 
 
+def check(name: str, profile: Profile) -> None:
+    """Nothing to reach: the weights are checked when they are loaded."""
+
+
 def prepare(name: str, profile: Profile, say: Say = log.info, force: bool = False) -> Path:
     """The profile's weights fetched and checked, and a GGUF file converted once."""
     folder = pull(name, profile, say=say, force=force)

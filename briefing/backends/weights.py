@@ -51,6 +51,8 @@ def sha256_of(path: Path) -> str:
 def weights_dir(name: str, profile: Profile) -> Path | None:
     """The folder holding the profile's weights if they are on this machine, else None."""
     source = profile.source
+    if source is None:  # served over HTTP: no weights here
+        return None
     if isinstance(source, LocalSource):
         return source.path if source.path.is_dir() else None
     if isinstance(source, HubSource):
@@ -88,6 +90,8 @@ def pull(
         if ready is not None:
             return ready
     source = profile.source
+    if source is None:
+        raise ModelNotReady(f"profile {name!r} runs on a server; it has no weights to fetch")
     if isinstance(source, LocalSource):
         raise ModelNotReady(
             f"profile {name!r} reads weights from {source.path}, which is not a folder"
