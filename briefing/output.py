@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from briefing.errors import OutputError
+from briefing.errors import LockHeld, OutputError
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -35,3 +37,55 @@ def write_all(files: dict[Path, str]) -> None:
     """Write every file atomically; all texts are complete before the first rename."""
     for path, text in files.items():
         write_atomic(path, text)
+
+
+LOCK_FILE = ".briefing.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(out_dir: Path, wait_s: float) -> Iterator[None]:
+    """Hold the output folder's lock for a run: an overlapping run waits up to `wait_s`
+    seconds, then gives up with LockHeld. The lock is an OS file lock (filelock), so a run
+    that is killed releases it with its process."""
+    from filelock import FileLock, Timeout
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
+    lock = FileLock(out_dir / LOCK_FILE, timeout=wait_s)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockHeld(
+            f"another briefing run is writing into {out_dir} (lock {out_dir / LOCK_FILE} held "
+            f"for more than {wait_s:g} s); this run did nothing"
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"cannot lock the output folder {out_dir}: {exc.strerror or exc}"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+_BRIEFING_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+BRIEFING_SUFFIXES = (".md", ".json", ".html", ".manifest.json")
+
+
+def briefing_dates(out_dir: Path) -> list[str]:
+    """The dates of the briefings in the folder (YYYY-MM-DD.md), newest first."""
+    found = [m.group(1) for p in out_dir.glob("*.md") if (m := _BRIEFING_NAME.match(p.name))]
+    return sorted(found, reverse=True)
+
+
+def prune(out_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` briefings (every file of each); the dates deleted."""
+    dates = briefing_dates(out_dir)[keep:]
+    for date in dates:
+        for suffix in BRIEFING_SUFFIXES:
+            with contextlib.suppress(FileNotFoundError):
+                (out_dir / f"{date}{suffix}").unlink()
+    return dates

@@ -6,7 +6,14 @@ import datetime as dt
 import json
 import re
 
-from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
+from briefing.records import (
+    Briefing,
+    Citation,
+    CitedSentence,
+    Continuity,
+    Summary,
+    briefing_to_data,
+)
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
@@ -79,9 +86,12 @@ def render_markdown(briefing: Briefing) -> str:
 def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[str]:
     headline = summary.headline
     lines = [f"## {number}. {_sentence(headline, notes)}", ""]
-    if all(s.kind == "quote" for s in summary.sentences):
-        lines += ["*From the sources (no generated sentence passed verification):*", ""]
-    lines += [" ".join(_sentence(s, notes) for s in summary.sentences), ""]
+    if summary.continuity is not None:
+        lines += [continuity_line(summary.continuity), ""]
+    if summary.sentences:
+        if all(s.kind == "quote" for s in summary.sentences):
+            lines += ["*From the sources (no generated sentence passed verification):*", ""]
+        lines += [" ".join(_sentence(s, notes) for s in summary.sentences), ""]
     articles = summary.story.articles
     lines += [f"Sources ({len(articles)}):", ""]
     for article in articles:
@@ -90,6 +100,18 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
         lines.append(f"- {md_escape(article.path)}: {title}{outlet}")
     lines.append("")
     return lines
+
+
+def continuity_line(c: Continuity) -> str:
+    """The story's mark: NEW, UPDATED (what follows is only what is new) or ONGOING (nothing
+    new: a link to the earlier briefing stands in for a summary)."""
+    if c.status == "NEW" or c.since is None:
+        return "**NEW**"
+    link = f"[{c.since.isoformat()}]({c.since.isoformat()}.md)"
+    earlier = f" (“{md_escape(c.earlier_headline)}”)" if c.earlier_headline else ""
+    if c.status == "UPDATED":
+        return f"**UPDATED** since the briefing of {link}{earlier}: only what is new is summarised."
+    return f"**ONGOING**: nothing new since the briefing of {link}{earlier}."
 
 
 def briefing_data(briefing: Briefing) -> dict:
