@@ -150,10 +150,19 @@ class VerifySettings(_Strict):
     max_sentences: int = 5
 
 
+class ContinuitySettings(_Strict):
+    # A story of today continues an earlier one when they share an article or their centroids
+    # (mean lead vectors) have at least this cosine (briefing/continuity.py).
+    match_similarity: float = 0.7
+    # A sentence of today this close (cosine) to one an earlier briefing cited is not new.
+    seen_similarity: float = 0.9
+
+
 class PipelineSettings(_Strict):
     cluster: ClusterSettings = ClusterSettings()
     select: SelectSettings = SelectSettings()
     verify: VerifySettings = VerifySettings()
+    continuity: ContinuitySettings = ContinuitySettings()
 
 
 class Config(_Strict):

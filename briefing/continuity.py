@@ -1,7 +1,8 @@
 """Continuity: today's stories matched to the stories of earlier briefings.
 
 A story of today is the continuation of an earlier one when they share an article or when their
-centroids (the mean of their articles' lead vectors) are at least `match_similarity` alike. Each
+centroids (the mean of their articles' lead vectors) are at least `match_similarity` alike
+(settings: `pipeline.continuity` in models.yaml). Each
 story is then
 
 - NEW: no earlier story matches;
@@ -20,14 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from briefing.backends.base import Embedder
+from briefing.config import ContinuitySettings
 from briefing.records import Continuity, Story
 from briefing.stages.embed import ArticleVectors, unit
 from briefing.state import PastStory
 from briefing.text import words
 
-# Thresholds of the fake-free pipeline; see tests/test_continuity.py for what they separate.
-MATCH_SIMILARITY = 0.75  # centroid cosine for "the same story as an earlier one"
-SEEN_SIMILARITY = 0.9  # a sentence this close to one cited earlier is not new
 MAX_CITED_KEPT = 200  # sentences remembered per story lineage
 
 
@@ -72,8 +71,7 @@ def link_stories(
     vectors: ArticleVectors,
     past: list[PastStory],
     embedder: Embedder,
-    match_similarity: float = MATCH_SIMILARITY,
-    seen_similarity: float = SEEN_SIMILARITY,
+    settings: ContinuitySettings,
 ) -> list[Matched]:
     """Each of today's stories with its mark, and the story to summarise."""
     matched: list[Matched] = []
@@ -81,12 +79,12 @@ def link_stories(
     for story in stories:
         center = centroid(story, vectors)
         free = [s for s in past if s.lineage not in taken]
-        earlier = _match(story, center, free, match_similarity)
+        earlier = _match(story, center, free, settings.match_similarity)
         if earlier is None:
             matched.append(Matched(story, Continuity("NEW", None, None, None), center, (), story.id))
             continue
         taken.add(earlier.lineage)
-        new_story = _only_new(story, vectors, earlier, embedder, seen_similarity)
+        new_story = _only_new(story, vectors, earlier, embedder, settings.seen_similarity)
         continuity = Continuity(
             "UPDATED" if new_story is not None else "ONGOING",
             earlier.briefing,

@@ -422,7 +422,9 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             stories = cluster(today, vectors, settings.cluster)
         log.info("grouped %d article(s) into %d story(ies)", len(today), len(stories))
         with timings.stage("continuity"):
-            linked = link_stories(stories, vectors, state.stories_before(options.date), embedder)
+            linked = link_stories(
+                stories, vectors, state.stories_before(options.date), embedder, settings.continuity
+            )
         marks = [m.continuity.status for m in linked]
         log.info(
             "%d new, %d updated, %d ongoing story(ies)",
@@ -453,7 +455,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             input_dir=str(options.input_dir),
         )
         paths = output_paths(options.out_dir, options.date, options.html)
-        with timings.stage("write"):
+        with timings.stage("render"):
             markdown_text = render_markdown(briefing)
             data = briefing_data(briefing)
             data["run"] = run_data(
@@ -478,6 +480,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 state_path=state_path,
             )
             data["run"]["timings_s"]["total"] = round(time.monotonic() - started, 3)
+        with timings.stage("write"):  # not in the JSON it writes; in the log
             files = {
                 paths["markdown"]: markdown_text,
                 paths["json"]: json.dumps(data, indent=2, ensure_ascii=False) + "\n",
@@ -490,6 +493,10 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             write_atomic(options.out_dir / "index.md", render_index(options.out_dir))
         for date in pruned:
             log.info("removed the briefing of %s (--keep %d)", date, options.keep)
+        log.info(
+            "timings: %s",
+            ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in timings.seconds.items()),
+        )
         # The state goes last: until it is committed, a failed run changed nothing in it.
         first = {a.id: options.date for a in today}
         state.record_articles(
@@ -506,7 +513,10 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 PastStory(
                     options.date, m.story.id, s.headline.text, m.continuity.status,
                     tuple(a.id for a in m.story.articles),
-                    remembered(m.known, [c.text for x in s.sentences for c in x.citations]),
+                    remembered(
+                        m.known,
+                        [c.text for x in (s.headline, *s.sentences) for c in x.citations],
+                    ),
                     m.centroid, m.continuity.first_briefed or options.date, m.lineage,
                 )
                 for m, s in zip(linked, summaries, strict=True)
