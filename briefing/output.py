@@ -13,7 +13,8 @@ from pathlib import Path
 from briefing.errors import LockHeld, OutputError
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _temp_copy(path: Path, text: str) -> Path:
+    """`text` in a fsynced temporary file beside `path`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -24,19 +25,60 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
         raise
+    return Path(tmp)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    write_all({path: text})
 
 
 def write_all(files: dict[Path, str]) -> None:
-    """Write every file atomically; all texts are complete before the first rename."""
-    for path, text in files.items():
-        write_atomic(path, text)
+    """Write the files as one: every text goes into a fsynced temporary file first, then each is
+    renamed over its target in the given order; if one rename fails, the targets already
+    replaced get their previous content back (kept as hard links until the end)."""
+    temps: dict[Path, Path] = {}
+    backups: dict[Path, Path | None] = {}
+    replaced: list[Path] = []
+    try:
+        for path, text in files.items():
+            temps[path] = _temp_copy(path, text)
+        for path in files:
+            backup = None
+            if path.is_file():
+                backup = path.with_name(f".{path.name}.previous")
+                with contextlib.suppress(FileNotFoundError):
+                    backup.unlink()
+                os.link(path, backup)
+            backups[path] = backup
+            os.replace(temps[path], path)
+            del temps[path]
+            replaced.append(path)
+    except BaseException as exc:
+        for path in replaced:  # undo the renames done
+            backup = backups[path]
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, path)
+                else:
+                    path.unlink()
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        if isinstance(exc, OSError):
+            where = getattr(exc, "filename", None) or "the output folder"
+            raise OutputError(f"cannot write {where}: {exc.strerror or exc}") from exc
+        raise
+    finally:
+        for backup in backups.values():
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
 
 
 LOCK_FILE = ".briefing.lock"
