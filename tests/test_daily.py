@@ -94,9 +94,8 @@ def brief(tmp_path: Path, *args: str, env: dict | None = None, wait: bool = True
         **(env or {}),
     }
     if not wait:
-        return subprocess.Popen(
-            command, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+        return subprocess.Popen(command, env=full_env, text=True, **streams)
     return subprocess.run(command, env=full_env, capture_output=True, text=True, **kwargs)
 
 
@@ -323,3 +322,32 @@ def test_schedule_prints_crontab_and_systemd(tmp_path, when):
     )
     done = subprocess.run(["/bin/sh", "-c", shell], capture_output=True, text=True)
     assert done.returncode == 0 and (log_dir / "cron.log").exists()
+
+
+def test_progress_bar_on_a_terminal_plain_lines_under_cron(tmp_path):
+    import pty
+
+    add_day(tmp_path, DAY1, D1)
+    plain = brief(tmp_path, "--date", "2026-03-02")
+    assert plain.returncode == 0, plain.stderr
+    assert "stories written" not in plain.stderr
+    assert not any(ch in plain.stderr for ch in "\x1b\r\b"), "control characters in the log"
+
+    # the same run on a terminal draws a progress bar of the stories written
+    primary, secondary = pty.openpty()
+    run = brief(
+        tmp_path, "--date", "2026-03-01", "--since", "2026-03-01",
+        env={"BRIEFING_FAKE_DELAY": "1", "COLUMNS": "100"}, wait=False, stderr=secondary,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert run.wait(timeout=120) == 0
+    assert b"stories written" in shown
