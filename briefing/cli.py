@@ -204,9 +204,9 @@ def _offline_ready(config: Path | None, model: str | None) -> bool:
 @app.command("schedule")
 def schedule_command(
     input_dir: Annotated[Path, typer.Argument(help="Folder of article files to brief daily.")],
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder the briefings go into.")
-    ] = Path("briefings"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder the briefings go into.")] = Path(
+        "briefings"
+    ),
     at: Annotated[str, typer.Option(help="Time of day, HH:MM (local time).")] = "06:00",
     log_dir: Annotated[
         Path | None, typer.Option("--log-dir", help="Folder for the log (default: OUT/logs).")

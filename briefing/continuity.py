@@ -81,7 +81,9 @@ def link_stories(
         free = [s for s in past if s.lineage not in taken]
         earlier = _match(story, center, free, settings.match_similarity)
         if earlier is None:
-            matched.append(Matched(story, Continuity("NEW", None, None, None), center, (), story.id))
+            matched.append(
+                Matched(story, Continuity("NEW", None, None, None), center, (), story.id)
+            )
             continue
         taken.add(earlier.lineage)
         new_story = _only_new(story, vectors, earlier, embedder, settings.seen_similarity)
@@ -117,9 +119,10 @@ def _only_new(
         for sentence in article.sentences:
             if _norm(sentence.text) in known:
                 continue
-            if known_vectors is not None and len(known_vectors):
-                if float(np.max(known_vectors @ vectors.of(sentence))) >= seen_similarity:
-                    continue
+            if known_vectors is not None and len(known_vectors) and (
+                float(np.max(known_vectors @ vectors.of(sentence))) >= seen_similarity
+            ):
+                continue
             fresh.append(sentence)
         if fresh:
             articles.append(dataclasses.replace(article, sentences=tuple(fresh)))

@@ -19,9 +19,17 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ],
         start=1,
@@ -91,8 +99,10 @@ def parse_window(value: str) -> dt.timedelta:
         raise ValueError(f"{value!r} is not a window such as 24h, 90m, 2d or 1w")
     amount, unit = int(match.group(1)), match.group(2)
     return {
-        "m": dt.timedelta(minutes=amount), "h": dt.timedelta(hours=amount),
-        "d": dt.timedelta(days=amount), "w": dt.timedelta(weeks=amount),
+        "m": dt.timedelta(minutes=amount),
+        "h": dt.timedelta(hours=amount),
+        "d": dt.timedelta(days=amount),
+        "w": dt.timedelta(weeks=amount),
     }[unit]
 
 
@@ -101,10 +111,14 @@ def parse_since(value: str) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValueError(f"{value!r} is not a date or time such as 2026-11-22 or 2026-11-22T18:00")
+        raise ValueError(
+            f"{value!r} is not a date or time such as 2026-11-22 or 2026-11-22T18:00"
+        ) from None
 
 
-def window_start(date: dt.date, window: dt.timedelta, now: dt.datetime | None = None) -> dt.datetime:
+def window_start(
+    date: dt.date, window: dt.timedelta, now: dt.datetime | None = None
+) -> dt.datetime:
     """The start of a window ending now when briefing today, else at the end of `date`. A
     window of whole days starts at midnight, since metadata dates are days."""
     now = now or dt.datetime.now()

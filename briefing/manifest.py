@@ -28,9 +28,7 @@ class Timings:
         try:
             yield
         finally:
-            self.seconds[name] = round(
-                self.seconds.get(name, 0.0) + time.monotonic() - started, 3
-            )
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - started, 3)
 
 
 def file_sha256(path: Path) -> str | None:

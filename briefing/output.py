@@ -94,7 +94,9 @@ def folder_lock(out_dir: Path, wait_s: float) -> Iterator[None]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
+        raise OutputError(
+            f"cannot create the output folder {out_dir}: {exc.strerror or exc}"
+        ) from exc
     lock = FileLock(out_dir / LOCK_FILE, timeout=wait_s)
     try:
         lock.acquire()

@@ -247,7 +247,9 @@ def counted_articles(
         start = options.since or window_start(options.date, options.window or dt.timedelta())
         return [a for a in dated if counts_since(a, start)]
     return [
-        a for a in dated if a.article.id not in seen or seen[a.article.id].first_briefing >= options.date
+        a
+        for a in dated
+        if a.article.id not in seen or seen[a.article.id].first_briefing >= options.date
     ]
 
 
@@ -315,7 +317,10 @@ def summarise_linked(
     hits = 0
     for i, item in enumerate(linked):
         evidence = select(
-            item.story, vectors, config.pipeline.select, settings.evidence_words,
+            item.story,
+            vectors,
+            config.pipeline.select,
+            settings.evidence_words,
             settings.evidence_sentences,
         )
         if item.continuity.status == "ONGOING":
@@ -352,8 +357,14 @@ def summarise_linked(
             chunk = pending[start : start + batch]
             labels = [f"story {i + 1}/{len(linked)}" for i, _ in chunk]
             written = summarise_stories(
-                [linked[i].story for i, _ in chunk], vectors, config, prompts, generator,
-                embedder, repair, labels,
+                [linked[i].story for i, _ in chunk],
+                vectors,
+                config,
+                prompts,
+                generator,
+                embedder,
+                repair,
+                labels,
             )
             for (i, key), summary in zip(chunk, written, strict=True):
                 summary = dataclasses.replace(summary, continuity=linked[i].continuity)
@@ -403,7 +414,10 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
         counted = counted_articles(dated, state.seen_articles(), options)
         log.info(
             "read %d article(s), %d count for %s, skipped %d input(s)",
-            len(articles), len(counted), options.date, len(skipped),
+            len(articles),
+            len(counted),
+            options.date,
+            len(skipped),
         )
         if not counted:
             last = state.last_briefing_before(options.date + dt.timedelta(days=1))
@@ -428,7 +442,9 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
         marks = [m.continuity.status for m in linked]
         log.info(
             "%d new, %d updated, %d ongoing story(ies)",
-            marks.count("NEW"), marks.count("UPDATED"), marks.count("ONGOING"),
+            marks.count("NEW"),
+            marks.count("UPDATED"),
+            marks.count("ONGOING"),
         )
 
         def load_writer() -> Generator:
@@ -501,8 +517,13 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
         first = {a.id: options.date for a in today}
         state.record_articles(
             [
-                SeenArticle(a.article.id, a.article.path, a.article.date, a.source,
-                            first.get(a.article.id, options.date))
+                SeenArticle(
+                    a.article.id,
+                    a.article.path,
+                    a.article.date,
+                    a.source,
+                    first.get(a.article.id, options.date),
+                )
                 for a in dated
                 if a.article.id in first
             ]
@@ -511,13 +532,18 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             options.date,
             [
                 PastStory(
-                    options.date, m.story.id, s.headline.text, m.continuity.status,
+                    options.date,
+                    m.story.id,
+                    s.headline.text,
+                    m.continuity.status,
                     tuple(a.id for a in m.story.articles),
                     remembered(
                         m.known,
                         [c.text for x in (s.headline, *s.sentences) for c in x.citations],
                     ),
-                    m.centroid, m.continuity.first_briefed or options.date, m.lineage,
+                    m.centroid,
+                    m.continuity.first_briefed or options.date,
+                    m.lineage,
                 )
                 for m, s in zip(linked, summaries, strict=True)
             ],

@@ -291,8 +291,9 @@ def _continuity_from_data(d: dict) -> Continuity:
     def day(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
 
-    return Continuity(d["status"], day(d.get("since")), d.get("earlier_headline"),
-                      day(d.get("first_briefed")))
+    return Continuity(
+        d["status"], day(d.get("since")), d.get("earlier_headline"), day(d.get("first_briefed"))
+    )
 
 
 def summary_from_data(d: dict) -> Summary:

@@ -103,16 +103,17 @@ class State:
         rows = self._query("SELECT id, path, date, date_source, first_briefing FROM articles")
         return {
             r[0]: SeenArticle(
-                r[0], r[1], dt.date.fromisoformat(r[2]) if r[2] else None, r[3],
+                r[0],
+                r[1],
+                dt.date.fromisoformat(r[2]) if r[2] else None,
+                r[3],
                 dt.date.fromisoformat(r[4]),
             )
             for r in rows
         }
 
     def last_briefing_before(self, date: dt.date) -> dt.date | None:
-        rows = self._query(
-            "SELECT max(date) FROM briefings WHERE date < ?", (date.isoformat(),)
-        )
+        rows = self._query("SELECT max(date) FROM briefings WHERE date < ?", (date.isoformat(),))
         return dt.date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     def briefing_dates(self) -> list[dt.date]:
@@ -130,9 +131,15 @@ class State:
         for r in rows:
             if r[8] not in latest:
                 latest[r[8]] = PastStory(
-                    dt.date.fromisoformat(r[0]), r[1], r[2], r[3], tuple(json.loads(r[4])),
-                    tuple(json.loads(r[5])), np.frombuffer(r[6], dtype=np.float32).copy(),
-                    dt.date.fromisoformat(r[7]), r[8],
+                    dt.date.fromisoformat(r[0]),
+                    r[1],
+                    r[2],
+                    r[3],
+                    tuple(json.loads(r[4])),
+                    tuple(json.loads(r[5])),
+                    np.frombuffer(r[6], dtype=np.float32).copy(),
+                    dt.date.fromisoformat(r[7]),
+                    r[8],
                 )
         return list(latest.values())
 
@@ -157,16 +164,17 @@ class State:
             "first_briefing = min(first_briefing, excluded.first_briefing)",
             [
                 (
-                    a.id, a.path, a.date.isoformat() if a.date else None, a.date_source,
+                    a.id,
+                    a.path,
+                    a.date.isoformat() if a.date else None,
+                    a.date_source,
                     a.first_briefing.isoformat(),
                 )
                 for a in articles
             ],
         )
 
-    def record_briefing(
-        self, date: dt.date, stories: list[PastStory], article_count: int
-    ) -> None:
+    def record_briefing(self, date: dt.date, stories: list[PastStory], article_count: int) -> None:
         """The stories of the briefing of `date`, replacing those of an earlier run that day."""
         self._execute_many("DELETE FROM stories WHERE briefing = ?", [(date.isoformat(),)])
         self._execute_many(
@@ -174,9 +182,15 @@ class State:
             "first_briefing, lineage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    date.isoformat(), s.id, s.headline, s.status, json.dumps(list(s.article_ids)),
-                    json.dumps(list(s.cited)), np.asarray(s.centroid, np.float32).tobytes(),
-                    s.first_briefing.isoformat(), s.lineage,
+                    date.isoformat(),
+                    s.id,
+                    s.headline,
+                    s.status,
+                    json.dumps(list(s.article_ids)),
+                    json.dumps(list(s.cited)),
+                    np.asarray(s.centroid, np.float32).tobytes(),
+                    s.first_briefing.isoformat(),
+                    s.lineage,
                 )
                 for s in stories
             ],
@@ -282,7 +296,9 @@ def open_state(path: Path) -> Iterator[State]:
         log.warning(
             "the state %s was damaged (%s); moved it to %s and started a new one: "
             "today's stories are all marked NEW",
-            path, exc, aside.name,
+            path,
+            exc,
+            aside.name,
         )
     state = State(path, db)
     try:

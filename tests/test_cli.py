@@ -92,7 +92,13 @@ def test_models_lists_profiles_and_readiness(isolated_cache, monkeypatch, capsys
 def test_missing_model_without_pull_says_what_to_do(isolated_cache, tmp_path, monkeypatch, capsys):
     write_files(tmp_path / "in", ARTICLES)
     code, _, err = call_main(
-        monkeypatch, capsys, "run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--no-pull"
+        monkeypatch,
+        capsys,
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-pull",
     )
     assert code == 5  # model unavailable
     assert "run `briefing models pull minilm`" in err

@@ -86,11 +86,22 @@ def fake_config(tmp_path: Path, **continuity) -> Path:
 def brief(tmp_path: Path, *args: str, env: dict | None = None, wait: bool = True, **kwargs):
     """`briefing run IN --out OUT --config ... --model fake-writer ARGS` in a subprocess."""
     command = [
-        sys.executable, str(FAKE_CLI), "run", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
-        "--config", str(fake_config(tmp_path)), "--model", "fake-writer", *args,
+        sys.executable,
+        str(FAKE_CLI),
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--config",
+        str(fake_config(tmp_path)),
+        "--model",
+        "fake-writer",
+        *args,
     ]
     full_env = {
-        **os.environ, "PYTHONPATH": str(REPO), "BRIEFING_FAKE_LOG": str(tmp_path / "fake.log"),
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "BRIEFING_FAKE_LOG": str(tmp_path / "fake.log"),
         **(env or {}),
     }
     if not wait:
@@ -128,7 +139,9 @@ def assert_citations_resolve(tmp_path: Path, day: str) -> None:
                 lines = (tmp_path / "in" / c["path"]).read_text().split("\n")
                 cited = " ".join(lines[c["start_line"] - 1 : c["end_line"]])
                 assert " ".join(c["text"].split()) in " ".join(cited.split())
-    checks = audit(tmp_path / "out" / f"{day}.md", tmp_path / "in", FakeEmbedder(), VerifySettings())
+    checks = audit(
+        tmp_path / "out" / f"{day}.md", tmp_path / "in", FakeEmbedder(), VerifySettings()
+    )
     assert all(check.ok for check in checks), [c for c in checks if not c.ok]
 
 
@@ -162,9 +175,7 @@ def test_three_days_of_input(tmp_path):
     text2 = (tmp_path / "out" / "2026-03-03.md").read_text()
     assert "**UPDATED** since the briefing of [2026-03-02](2026-03-02.md)" in text2
     assert "tram" not in text2.lower()
-    counted = {
-        a["article_id"]: a["counted"] for e in day2["run"]["inputs"] for a in e["articles"]
-    }
+    counted = {a["article_id"]: a["counted"] for e in day2["run"]["inputs"] for a in e["articles"]}
     assert sum(counted.values()) == 2 and len(counted) == 5
 
     # the same day again: nothing new to write, every summary from the cache, no writer loaded
@@ -237,9 +248,14 @@ def test_window_and_since_pick_articles_by_date(tmp_path):
     result = brief(tmp_path, "--date", "2026-03-03", "--since", "2026-03-01")
     assert result.returncode == 0, result.stderr
     assert len(manifest(tmp_path, "2026-03-03")["run"]["inputs"]) == 5
-    assert sum(
-        a["counted"] for e in manifest(tmp_path, "2026-03-03")["run"]["inputs"] for a in e["articles"]
-    ) == 5
+    assert (
+        sum(
+            a["counted"]
+            for e in manifest(tmp_path, "2026-03-03")["run"]["inputs"]
+            for a in e["articles"]
+        )
+        == 5
+    )
 
 
 def test_dateline_and_metadata_dates(tmp_path):
@@ -295,7 +311,10 @@ def test_manifest_has_run_facts(tmp_path):
     entry = next(e for e in run["inputs"] if e["path"] == "ledger/tram.txt")
     import hashlib
 
-    assert entry["sha256"] == hashlib.sha256((tmp_path / "in/ledger/tram.txt").read_bytes()).hexdigest()
+    assert (
+        entry["sha256"]
+        == hashlib.sha256((tmp_path / "in/ledger/tram.txt").read_bytes()).hexdigest()
+    )
     assert run["configuration"]["continuity"]["match_similarity"] == 0.5
     with sqlite3.connect(tmp_path / "out" / "state.sqlite") as db:
         assert db.execute("SELECT count(*) FROM articles").fetchone() == (3,)
@@ -304,18 +323,33 @@ def test_manifest_has_run_facts(tmp_path):
 @pytest.mark.parametrize("when", ["06:30"])
 def test_schedule_prints_crontab_and_systemd(tmp_path, when):
     result = subprocess.run(
-        [sys.executable, "-m", "briefing", "schedule", str(tmp_path / "in"), "--out",
-         str(tmp_path / "out"), "--at", when],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "schedule",
+            str(tmp_path / "in"),
+            "--out",
+            str(tmp_path / "out"),
+            "--at",
+            when,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     cron = next(line for line in lines if line.startswith("30 6 * * * "))
     log_dir = tmp_path / "out" / "logs"
     assert f"mkdir -p {log_dir} && HF_HUB_OFFLINE=1 " in cron
-    assert f"run {tmp_path / 'in'} --out {tmp_path / 'out'} --quiet >> {log_dir}/cron.log 2>&1" in cron
+    assert (
+        f"run {tmp_path / 'in'} --out {tmp_path / 'out'} --quiet >> {log_dir}/cron.log 2>&1" in cron
+    )
     assert "OnCalendar=*-*-* 06:30:00" in result.stdout
-    assert "ExecStart=/bin/sh -c " in result.stdout and "Environment=HF_HUB_OFFLINE=1" in result.stdout
+    assert (
+        "ExecStart=/bin/sh -c " in result.stdout and "Environment=HF_HUB_OFFLINE=1" in result.stdout
+    )
     # the crontab line runs: its own folder for the log, the command found
     shell = cron.split(" * * * ", 1)[1].replace(
         f"run {tmp_path / 'in'} --out {tmp_path / 'out'} --quiet", "--help"
@@ -336,8 +370,14 @@ def test_progress_bar_on_a_terminal_plain_lines_under_cron(tmp_path):
     # the same run on a terminal draws a progress bar of the stories written
     primary, secondary = pty.openpty()
     run = brief(
-        tmp_path, "--date", "2026-03-01", "--since", "2026-03-01",
-        env={"BRIEFING_FAKE_DELAY": "1", "COLUMNS": "100"}, wait=False, stderr=secondary,
+        tmp_path,
+        "--date",
+        "2026-03-01",
+        "--since",
+        "2026-03-01",
+        env={"BRIEFING_FAKE_DELAY": "1", "COLUMNS": "100"},
+        wait=False,
+        stderr=secondary,
     )
     os.close(secondary)
     shown = b""

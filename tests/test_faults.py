@@ -24,7 +24,9 @@ def snapshot(tmp_path) -> dict[str, bytes]:
     files = {p.name: p.read_bytes() for p in out.iterdir() if p.name.startswith(("2026", "index"))}
     with sqlite3.connect(out / "state.sqlite") as db:
         for table in ("articles", "stories", "summaries", "briefings"):
-            files[table] = repr(db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()).encode()
+            files[table] = repr(
+                db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            ).encode()
     return files
 
 
@@ -113,7 +115,6 @@ def test_damaged_state_is_moved_aside_and_rebuilt(tmp_path, day1):
 def test_disk_full_while_writing(tmp_path, day1, monkeypatch, capsys):
     """ENOSPC simulated in-process (no size-limited folder on this machine)."""
     from conftest import FakeEmbedder
-
     from fake_cli import load_writer
 
     monkeypatch.setattr(pipeline, "load_generator", load_writer)
@@ -130,9 +131,17 @@ def test_disk_full_while_writing(tmp_path, day1, monkeypatch, capsys):
         sys,
         "argv",
         [
-            "briefing", "run", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
-            "--config", str(fake_config(tmp_path)), "--model", "fake-writer",
-            "--date", "2026-03-03",
+            "briefing",
+            "run",
+            str(tmp_path / "in"),
+            "--out",
+            str(tmp_path / "out"),
+            "--config",
+            str(fake_config(tmp_path)),
+            "--model",
+            "fake-writer",
+            "--date",
+            "2026-03-03",
         ],
     )
     with pytest.raises(SystemExit) as exit_info:
