@@ -119,8 +119,10 @@ def _only_new(
         for sentence in article.sentences:
             if _norm(sentence.text) in known:
                 continue
-            if known_vectors is not None and len(known_vectors) and (
-                float(np.max(known_vectors @ vectors.of(sentence))) >= seen_similarity
+            if (
+                known_vectors is not None
+                and len(known_vectors)
+                and (float(np.max(known_vectors @ vectors.of(sentence))) >= seen_similarity)
             ):
                 continue
             fresh.append(sentence)
