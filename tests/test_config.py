@@ -41,7 +41,9 @@ def test_shipped_pipeline_settings_are_the_code_defaults():
 
 def test_unknown_profile_lists_the_known_ones_of_its_kind():
     config, _ = load_config(packaged_defaults() / "models.yaml")
-    with pytest.raises(ConfigError, match="unknown profile 'gpt9'; choose one of: llamacpp-.* minilm, "):
+    with pytest.raises(
+        ConfigError, match="unknown profile 'gpt9'; choose one of: llamacpp-.* minilm, "
+    ):
         config.profile("gpt9")
     writers = ", ".join(sorted(n for n, p in config.profiles.items() if p.kind == "causal-lm"))
     assert "smollm2-135m" in writers and "minilm" not in writers

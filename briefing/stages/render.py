@@ -7,7 +7,14 @@ import json
 import re
 from collections.abc import Callable
 
-from briefing.records import Briefing, Citation, CitedSentence, Summary, briefing_to_data
+from briefing.records import (
+    Briefing,
+    Citation,
+    CitedSentence,
+    Continuity,
+    Summary,
+    briefing_to_data,
+)
 
 # Escapes that CommonMark (GitHub, editors) and Python-Markdown (our HTML) both honour: a
 # backslash before these; character references for "<", "|" and "&" before an entity name,
@@ -118,9 +125,12 @@ def render_markdown(
 def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[str]:
     headline = summary.headline
     lines = [f"## {number}. {_sentence(headline, notes)}", ""]
-    if all(s.kind == "quote" for s in summary.sentences):
-        lines += ["*From the sources (no generated sentence passed verification):*", ""]
-    lines += [" ".join(_sentence(s, notes) for s in summary.sentences), ""]
+    if summary.continuity is not None:
+        lines += [continuity_line(summary.continuity), ""]
+    if summary.sentences:
+        if all(s.kind == "quote" for s in summary.sentences):
+            lines += ["*From the sources (no generated sentence passed verification):*", ""]
+        lines += [" ".join(_sentence(s, notes) for s in summary.sentences), ""]
     articles = summary.story.articles
     copies = summary.story.copies
     count = f"{len(articles)}" + (f", and {len(copies)} copy(ies) counted once" if copies else "")
@@ -143,6 +153,18 @@ def render_source_copies(briefing: Briefing) -> dict[str, str]:
         for article in summary.story.articles
         if article.copy and article.lines
     }
+
+
+def continuity_line(c: Continuity) -> str:
+    """The story's mark: NEW, UPDATED (what follows is only what is new) or ONGOING (nothing
+    new: a link to the earlier briefing stands in for a summary)."""
+    if c.status == "NEW" or c.since is None:
+        return "**NEW**"
+    link = f"[{c.since.isoformat()}]({c.since.isoformat()}.md)"
+    earlier = f" (“{md_escape(c.earlier_headline)}”)" if c.earlier_headline else ""
+    if c.status == "UPDATED":
+        return f"**UPDATED** since the briefing of {link}{earlier}: only what is new is summarised."
+    return f"**ONGOING**: nothing new since the briefing of {link}{earlier}."
 
 
 def briefing_data(briefing: Briefing) -> dict:
