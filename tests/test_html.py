@@ -51,7 +51,7 @@ def write_briefing(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(pipeline, "load_embedder", lambda *a, **k: FakeEmbedder())
     out = tmp_path / "briefings"
     options = RunOptions(articles, out, dt.date(2026, 11, 22), html=True)
-    return pipeline.run(options)["html"]
+    return pipeline.run(options).paths["html"]
 
 
 class Page(HTMLParser):

@@ -174,7 +174,7 @@ def test_a_run_against_the_server_writes_a_verified_cited_briefing(
     code, stderr, out = run_briefing(
         monkeypatch, capsys, tmp_path, write_config(tmp_path, fake_server.url)
     )
-    assert code == 0, stderr
+    assert code == 6, stderr  # written; the empty download skipped
     markdown_text = (out / "2026-11-22.md").read_text()
     briefing = briefing_from_data(json.loads((out / "2026-11-22.json").read_text()))
     assert briefing.generator == WRITER and briefing.embedder == EMBEDDER
@@ -323,7 +323,7 @@ def test_a_story_whose_requests_fail_falls_back_to_quotes_and_the_run_goes_on(
     code, stderr, out = run_briefing(
         monkeypatch, capsys, tmp_path, write_config(tmp_path, fake_server.url)
     )
-    assert code == 0, stderr
+    assert code == 6, stderr  # written; the empty download skipped
     data = json.loads((out / "2026-11-22.json").read_text())
     failed = [
         s for s in data["stories"]
@@ -376,12 +376,12 @@ def test_the_key_is_sent_but_never_written(httpserver, monkeypatch, capsys, tmp_
     monkeypatch.setenv("FAKE_SERVER_KEY", KEY)
     config = write_config(tmp_path, fake.url, api_key_env="FAKE_SERVER_KEY")
     code, stderr, out = run_briefing(monkeypatch, capsys, tmp_path, config, "--verbose")
-    assert code == 0, stderr
+    assert code == 6, stderr  # written; the empty download skipped
     assert set(fake.headers) == {f"Bearer {KEY}"}
     assert KEY not in stderr
     assert KEY not in config.read_text()
-    for path in out.iterdir():
-        assert KEY not in path.read_text()
+    for path in out.rglob("*"):  # the briefing, its JSON, index.md and the SQLite state
+        assert not path.is_file() or KEY.encode() not in path.read_bytes()
 
 
 def test_a_refused_key_is_one_line_without_the_key(httpserver, monkeypatch, capsys, tmp_path):
