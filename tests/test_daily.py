@@ -83,11 +83,9 @@ def fake_config(tmp_path: Path, **continuity) -> Path:
     return path
 
 
-def brief(tmp_path: Path, *args: str, env: dict | None = None, wait: bool = True, **kwargs):
-    """`briefing run IN --out OUT --config ... --model fake-writer ARGS` in a subprocess."""
-    command = [
-        sys.executable,
-        str(FAKE_CLI),
+def run_args(tmp_path: Path, *args: str) -> list[str]:
+    """`run IN --out OUT --config ... --model fake-writer ARGS`: the fake writer's command line."""
+    return [
         "run",
         str(tmp_path / "in"),
         "--out",
@@ -98,6 +96,11 @@ def brief(tmp_path: Path, *args: str, env: dict | None = None, wait: bool = True
         "fake-writer",
         *args,
     ]
+
+
+def brief(tmp_path: Path, *args: str, env: dict | None = None, wait: bool = True, **kwargs):
+    """`briefing run IN --out OUT --config ... --model fake-writer ARGS` in a subprocess."""
+    command = [sys.executable, str(FAKE_CLI), *run_args(tmp_path, *args)]
     full_env = {
         **os.environ,
         "PYTHONPATH": str(REPO),

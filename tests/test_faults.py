@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from test_daily import D1, D2, DAY1, DAY2, add_day, brief, manifest
+from test_daily import D1, D2, DAY1, DAY2, add_day, brief, manifest, run_args
 
 from briefing import cli, output, pipeline
 
@@ -125,25 +125,7 @@ def test_disk_full_while_writing(tmp_path, day1, monkeypatch, capsys):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(output.os, "fsync", full)
-    from test_daily import fake_config
-
-    monkeypatch.setattr(
-        sys,
-        "argv",
-        [
-            "briefing",
-            "run",
-            str(tmp_path / "in"),
-            "--out",
-            str(tmp_path / "out"),
-            "--config",
-            str(fake_config(tmp_path)),
-            "--model",
-            "fake-writer",
-            "--date",
-            "2026-03-03",
-        ],
-    )
+    monkeypatch.setattr(sys, "argv", ["briefing", *run_args(tmp_path, "--date", "2026-03-03")])
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
     monkeypatch.setattr(output.os, "fsync", real_fsync)
