@@ -107,6 +107,7 @@ def run_data(
     cache_hits: int,
     timings: Timings,
     state_path: Path,
+    writer_throughput: dict | None = None,
 ) -> dict:
     return {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -120,4 +121,7 @@ def run_data(
         "summary_cache": {"reused": cache_hits, "written": len(summaries) - cache_hits},
         "rejected_sentences": sum(len(s.rejected) for s in summaries),
         "timings_s": timings.seconds,
+        # tokens read and written by the writer and their seconds (None: not loaded, or a
+        # backend that does not count them)
+        "writer_throughput": writer_throughput,
     }

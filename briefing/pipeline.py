@@ -74,14 +74,19 @@ def prepare_articles(
     input_dir: Path,
     include: Iterable[str] | None = None,
     settings: InputSettings | None = None,
+    timings: Timings | None = None,
 ) -> tuple[list[Article], list[SkippedInput]]:
     """Ingest and clean; an article that is furniture, or too short to be news, once cleaned is
     skipped with a reason. `include`: only these paths relative to `input_dir` (a labelled
     data set's articles)."""
     settings = settings or InputSettings()
-    articles, skipped = ingest(input_dir, include, settings.max_file_bytes)
+    timings = timings or Timings()
+    with timings.stage("ingest"):
+        articles, skipped = ingest(input_dir, include, settings.max_file_bytes)
+    with timings.stage("clean"):
+        cleaned = clean(articles, settings.max_sentence_words)
     usable = []
-    for article in clean(articles, settings.max_sentence_words):
+    for article in cleaned:
         limit = settings.max_article_sentences
         if len(article.sentences) > limit:
             log.info(
@@ -117,17 +122,23 @@ def summarise_stories(
     embedder: Embedder,
     repair: Repairer,
     labels: list[str] | None = None,
+    timings: Timings | None = None,
 ) -> list[Summary]:
     """select, generate and cite/verify for each story. A writer of style "story" writes the
     stories in batches; a model failure costs only its story, which falls back to quoted
-    sources."""
+    sources. `timings` gets the three stages' seconds (verify includes repairs and the
+    entailment questions)."""
     labels = labels or [f"story {n}/{len(stories)}" for n in range(1, len(stories) + 1)]
+    timings = timings or Timings()
     writer = writer_settings(config, generator)
     settings = config.pipeline
-    evidences = [
-        select(story, vectors, settings.select, writer.evidence_words, writer.evidence_sentences)
-        for story in stories
-    ]
+    with timings.stage("select"):
+        evidences = [
+            select(
+                story, vectors, settings.select, writer.evidence_words, writer.evidence_sentences
+            )
+            for story in stories
+        ]
     for label, story, evidence in zip(labels, stories, evidences, strict=True):
         log.info(
             "%s: %d article(s), %d evidence sentence(s)",
@@ -135,19 +146,22 @@ def summarise_stories(
             len(story.articles),
             len(evidence.sentences),
         )
-    drafts: list[Draft | Exception]
-    if writer.style == "story" and prompts.story is not None:
-        log.info("writing %d story(ies), %d at a time", len(stories), writer.batch_size)
-        drafts = generate_stories(
-            list(zip(stories, evidences, strict=True)), prompts.story, generator, writer.batch_size
-        )
-    else:
-        drafts = []
-        for story, evidence in zip(stories, evidences, strict=True):
-            try:
-                drafts.append(generate(story, evidence, prompts, generator))
-            except Exception as exc:
-                drafts.append(exc)
+    drafts: list[Draft | Exception] = []
+    with timings.stage("generate"):
+        if writer.style == "story" and prompts.story is not None:
+            log.info("writing %d story(ies), %d at a time", len(stories), writer.batch_size)
+            drafts = generate_stories(
+                list(zip(stories, evidences, strict=True)),
+                prompts.story,
+                generator,
+                writer.batch_size,
+            )
+        else:
+            for story, evidence in zip(stories, evidences, strict=True):
+                try:
+                    drafts.append(generate(story, evidence, prompts, generator))
+                except Exception as exc:
+                    drafts.append(exc)
     summaries = []
     for label, story, evidence, answer in zip(labels, stories, evidences, drafts, strict=True):
         failure = None
@@ -155,9 +169,17 @@ def summarise_stories(
         if isinstance(answer, Exception):
             log.error("%s: the model failed (%s); quoting the sources instead", label, answer)
             failure = f"the model failed: {answer}"
-        summary = verify(
-            draft, story, evidence, vectors, embedder, settings.verify, repair, judge_of(generator)
-        )
+        with timings.stage("verify"):
+            summary = verify(
+                draft,
+                story,
+                evidence,
+                vectors,
+                embedder,
+                settings.verify,
+                repair,
+                judge_of(generator),
+            )
         if failure:
             summary = dataclasses.replace(
                 summary, rejected=(Rejection("", failure), *summary.rejected)
@@ -333,23 +355,26 @@ def summarise_linked(
     embedder: Embedder,
     state: State,
     progress: Callable[[int], None] = lambda n: None,
+    timings: Timings | None = None,
 ) -> tuple[list[Summary], int]:
     """Each story's summary: ONGOING ones get their headline only (no model), the others come
     from the cache when their evidence is unchanged, else are written now. Returns the
     summaries in story order and how many came from the cache."""
     profile = config.profiles.get(generator_name)
     settings = profile.generation if profile is not None else GenerationSettings()
+    timings = timings or Timings()
     summaries: dict[int, Summary] = {}
     pending: list[tuple[int, str]] = []
     hits = 0
     for i, item in enumerate(linked):
-        evidence = select(
-            item.story,
-            vectors,
-            config.pipeline.select,
-            settings.evidence_words,
-            settings.evidence_sentences,
-        )
+        with timings.stage("select"):
+            evidence = select(
+                item.story,
+                vectors,
+                config.pipeline.select,
+                settings.evidence_words,
+                settings.evidence_sentences,
+            )
         if item.continuity.status == "ONGOING":
             quoted = verify(
                 None, item.story, evidence, vectors, embedder, config.pipeline.verify, _no_repair
@@ -392,6 +417,7 @@ def summarise_linked(
                 embedder,
                 repair,
                 labels,
+                timings,
             )
             for (i, key), summary in zip(chunk, written, strict=True):
                 summary = dataclasses.replace(summary, continuity=linked[i].continuity)
@@ -439,8 +465,10 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
     timings = Timings()
     started = time.monotonic()
     with folder_lock(options.out_dir, options.lock_wait_s), open_state(state_path) as state:
-        with timings.stage("ingest"):
-            articles, skipped = prepare_articles(options.input_dir, settings=config.pipeline.inputs)
+        articles, skipped = prepare_articles(
+            options.input_dir, settings=config.pipeline.inputs, timings=timings
+        )
+        with timings.stage("date"):
             dated = date_articles(articles, options.input_dir)
         counted = counted_articles(dated, state.seen_articles(), options)
         log.info(
@@ -487,13 +515,25 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
         writer = _LazyGenerator(load_writer)
         with timings.stage("summarise"), _progress_bar(options.progress, len(linked)) as advance:
             summaries, reused = summarise_linked(
-                linked, vectors, config, prompts, generator_name, writer, embedder, state, advance
+                linked,
+                vectors,
+                config,
+                prompts,
+                generator_name,
+                writer,
+                embedder,
+                state,
+                advance,
+                timings,
             )
         log.info("%d of %d story summary(ies) reused from the cache", reused, len(summaries))
+        writer_figures = None
         if writer.loaded is not None:
             throughput = getattr(writer.loaded, "throughput", None)
             if throughput is not None:
                 log.info("%s", throughput())
+            figures = getattr(writer.loaded, "throughput_data", None)
+            writer_figures = figures() if figures is not None else None
         briefing = Briefing(
             date=options.date,
             summaries=tuple(summaries),
@@ -527,6 +567,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 cache_hits=reused,
                 timings=timings,
                 state_path=state_path,
+                writer_throughput=writer_figures,
             )
             data["run"]["timings_s"]["total"] = round(time.monotonic() - started, 3)
         with timings.stage("write"):  # not in the JSON it writes; in the log

@@ -309,9 +309,9 @@ def test_manifest_has_run_facts(tmp_path):
     run = manifest(tmp_path, "2026-03-02")["run"]
     assert run["generator"]["profile"] == "fake-writer" and run["generator"]["loaded"] is True
     assert run["embedder"]["weights"]["sha256"]  # the exact weights file the profile names
-    assert {"ingest", "embed", "cluster", "continuity", "summarise", "render", "total"} <= set(
-        run["timings_s"]
-    )
+    stages = {"ingest", "clean", "embed", "cluster", "continuity", "select", "generate"}
+    assert stages | {"verify", "summarise", "render", "total"} <= set(run["timings_s"])
+    assert "writer_throughput" in run  # None for a fake writer that counts no tokens
     entry = next(e for e in run["inputs"] if e["path"] == "ledger/tram.txt")
     import hashlib
 

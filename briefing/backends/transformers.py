@@ -274,8 +274,9 @@ class Int8Writer:
         self.judged += len(pairs)
         return scores
 
-    def throughput(self) -> str:
-        """Tokens read and written in this run, and how fast (each batch's timings once)."""
+    def throughput_data(self) -> dict[str, float | int]:
+        """Tokens read and written in this run and their seconds (each batch's timings once),
+        for the run facts."""
         batches = {
             (r.prefill_seconds, r.decode_seconds, r.decode_steps, r.batch_size): r
             for r in self.stats
@@ -284,12 +285,27 @@ class Int8Writer:
         new = sum(r.new_tokens for r in self.stats)
         prefill = sum(key[0] for key in batches)
         decode = sum(key[1] for key in batches)
+        return {
+            "prompt_tokens": prompt,
+            "prefill_s": round(prefill, 3),
+            "prefill_tok_s": round(prompt / prefill, 2) if prefill else 0.0,
+            "new_tokens": new,
+            "decode_s": round(decode, 3),
+            "decode_tok_s": round(new / decode, 2) if decode else 0.0,
+            "batches": len(batches),
+            "entailment_questions": self.judged,
+            "entailment_s": round(self.judge_seconds, 3),
+        }
+
+    def throughput(self) -> str:
+        """Tokens read and written in this run, and how fast, for the log."""
+        f = self.throughput_data()
         return (
-            f"writer: read {prompt} prompt tokens in {prefill:.1f} s "
-            f"({prompt / prefill if prefill else 0:.1f} tok/s), wrote {new} tokens in "
-            f"{decode:.1f} s ({new / decode if decode else 0:.1f} tok/s over "
-            f"{len(batches)} batch(es)); {self.judged} entailment question(s) in "
-            f"{self.judge_seconds:.1f} s"
+            f"writer: read {f['prompt_tokens']} prompt tokens in {f['prefill_s']:.1f} s "
+            f"({f['prefill_tok_s']:.1f} tok/s), wrote {f['new_tokens']} tokens in "
+            f"{f['decode_s']:.1f} s ({f['decode_tok_s']:.1f} tok/s over "
+            f"{f['batches']} batch(es)); {f['entailment_questions']} entailment question(s) in "
+            f"{f['entailment_s']:.1f} s"
         )
 
 
