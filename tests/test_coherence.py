@@ -9,11 +9,14 @@ from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
     dangling_reference,
     quotable,
+    reversed_roles,
+    roles,
     unattributed_speech,
     unintroduced_names,
     voice_problem,
 )
 from briefing.stages.verify import verify
+from briefing.text import split_sentences
 
 
 def line(text: str, index: int, article: str = "a1") -> Sentence:
@@ -147,3 +150,40 @@ def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
     )
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
     assert quote.text in [s.text for s in summary.sentences]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source", "reversed_"),
+    [
+        # the passive of the source read the wrong way round (CNN "sues" the EMTs suing it)
+        (
+            "The Keswin Courier sues two harbour pilots",
+            "The Keswin Courier is being sued by two harbour pilots who say it lied.",
+            True,
+        ),
+        (
+            "Two harbour pilots sue the Keswin Courier",
+            "The Keswin Courier is being sued by two harbour pilots.",
+            False,
+        ),
+        ("Harlow Athletic beat Dunmore Rovers", "Dunmore Rovers beat Harlow Athletic 2-1.", True),
+        (
+            "Dunmore Rovers beat Harlow Athletic in the final",
+            "Dunmore Rovers beat Harlow Athletic 2-1.",
+            False,
+        ),
+        # a meeting reads the same either way round
+        ("Joao Ferreira met Anna Kell", "Anna Kell met Joao Ferreira in Lisbon.", False),
+        # both directions in the sources: the sentence says one of them
+        (
+            "Harlow Athletic beat Dunmore Rovers",
+            "Dunmore Rovers beat Harlow Athletic 2-1. Harlow Athletic beat Dunmore Rovers in 1998.",
+            False,
+        ),
+        # the sources say nothing of who did it: nothing to turn round
+        ("Harlow Athletic beat Dunmore Rovers", "The final was played at Keswin Park.", False),
+    ],
+)
+def test_a_sentence_may_not_turn_round_who_did_what_to_whom(sentence, source, reversed_):
+    source_roles = [r for s in split_sentences(source) for r in roles(s)]
+    assert (reversed_roles(sentence, source_roles) is not None) == reversed_

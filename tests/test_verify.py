@@ -344,3 +344,37 @@ def test_a_teaser_is_dropped_not_repaired(ferry, fake_embedder):
     assert asked == []
     assert teaser not in [s.text for s in summary.sentences]
     assert [r.replaced_by for r in summary.rejected if r.text == teaser] == [None]
+
+
+LAWSUIT = {
+    "courier/lawsuit.txt": (
+        "Pilots take the Courier to court\n\n"
+        "The Keswin Courier is being sued by two harbour pilots who say a reporter for the "
+        "paper followed them home.\n\n"
+        "The pilots, Dana Holt and Erik Sand, each seek 50,000 euros in damages.\n"
+    ),
+}
+
+
+def test_a_headline_that_turns_round_who_sued_whom_is_not_printed(tmp_path, fake_embedder):
+    articles, vectors = prepare(tmp_path, LAWSUIT, fake_embedder)
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(s for a in articles for s in a.sentences))
+    wrong = "The Keswin Courier sues two harbour pilots"
+    draft = draft_of(
+        wrong, "The Keswin Courier sues two harbour pilots who say a reporter followed them home."
+    )
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert summary.headline.text != wrong and summary.headline.kind != "generated"
+    assert "turns round who did what" in summary.rejected[0].reason
+    assert all("Courier sues" not in s.text for s in summary.sentences)
+    right = "Two harbour pilots sue the Keswin Courier"
+    summary = verify(
+        draft_of(right, "Two harbour pilots are suing the Keswin Courier."),
+        story,
+        evidence,
+        vectors,
+        fake_embedder,
+        VerifySettings(),
+    )
+    assert all("turns round" not in r.reason for r in summary.rejected)

@@ -33,8 +33,11 @@ from briefing.records import (
     Summary,
 )
 from briefing.stages.coherence import (
+    Role,
     dangling_reference,
     quotable,
+    reversed_roles,
+    roles,
     unattributed_speech,
     unintroduced_names,
     voice_problem,
@@ -224,9 +227,11 @@ def check_headline(
     vector: np.ndarray | None,
     vectors: ArticleVectors,
     settings: VerifySettings,
+    story_roles: Sequence[Role] | None = None,
 ) -> HeadlineCheck:
     """The draft's headline, shortened to the word limit where an aside can go, and what its
-    support by the evidence (or a source title) lacks."""
+    support by the evidence (or a source title) lacks. `story_roles`: who does what to whom
+    in the story's sentences (default: read from the story)."""
     headline = shorten_headline(headline, settings.max_headline_words)
     titles = [a.title_sentence for a in story.articles if a.title_sentence is not None]
     pool = [*titles, *evidence.sentences]
@@ -237,9 +242,20 @@ def check_headline(
     support = find_support(
         headline, vector, pool, np.stack([vectors.of(s) for s in pool]), settings
     )
+    if story_roles is None:
+        story_roles = story_role_triples(story)
     return HeadlineCheck(
-        headline, support, support.failure(settings, headline=True) or voice_problem(headline)
+        headline,
+        support,
+        support.failure(settings, headline=True)
+        or voice_problem(headline)
+        or reversed_roles(headline, story_roles),
     )
+
+
+def story_role_triples(story: Story) -> list[Role]:
+    """Every (agent, verb, patient) its articles' sentences state."""
+    return [r for a in story.articles for s in a.sentences for r in roles(s.text)]
 
 
 def headline_from_evidence(
@@ -448,7 +464,10 @@ def verify(
         for text, vector in zip(drafted, sentence_vectors, strict=True)
     ]
     drafted_headline = draft.headline if draft else ""
-    check = check_headline(drafted_headline, story, evidence, headline_vector, vectors, settings)
+    story_roles = story_role_triples(story) if draft else []
+    check = check_headline(
+        drafted_headline, story, evidence, headline_vector, vectors, settings, story_roles
+    )
     # One batched question for the sentences and the headline (the last).
     asked = [(s, t) for s, t in zip(supports, drafted, strict=True)]
     if check.support is not None and check.failure is None:
@@ -502,6 +521,7 @@ def verify(
                 else None
             )
             or unattributed_speech(text, " ".join(s.text for s in cited))
+            or reversed_roles(text, story_roles)
         )
 
     def quote_failure(source: Sentence) -> str | None:
