@@ -259,13 +259,19 @@ def roles(text: str) -> list[Role]:
         if verb is None or verb.group(1) in STOP_WORDS:
             continue
         patient = _phrase_after(own, verb.end())
-        agent_words, patient_words = content_words(name), content_words(patient)
+        agent_words, patient_words = (
+            frozenset(content_words(name)),
+            frozenset(content_words(patient)),
+        )
         if agent_words and patient_words and not agent_words & patient_words:
             found.append(Role(agent_words, _verb_key(verb.group(1)), patient_words, name, patient))
     for match in _PASSIVE_BY.finditer(own):
         agent = _phrase_after(own, match.end())
         patient = _phrase_before(own, match.start())
-        agent_words, patient_words = content_words(agent), content_words(patient)
+        agent_words, patient_words = (
+            frozenset(content_words(agent)),
+            frozenset(content_words(patient)),
+        )
         if agent_words and patient_words and not agent_words & patient_words:
             found.append(
                 Role(agent_words, _verb_key(match.group(1)), patient_words, agent, patient)
