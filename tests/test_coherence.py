@@ -187,3 +187,9 @@ def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
 def test_a_sentence_may_not_turn_round_who_did_what_to_whom(sentence, source, reversed_):
     source_roles = [r for s in split_sentences(source) for r in roles(s)]
     assert (reversed_roles(sentence, source_roles) is not None) == reversed_
+
+
+def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
+    story = "His lawyer Mark O'Mara said the police protect George Zimmerman."
+    assert unintroduced_names("He is protected, O'Mara said.", "", story) == ["O'Mara"]
+    assert unintroduced_names("He is protected, Mark O'Mara said.", "", story) == []

@@ -90,7 +90,8 @@ def _just_before(earlier: Sentence, later: Sentence) -> bool:
     )
 
 
-_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z][\w’'-]*")
+# "Shafer", "O'Mara", "McCain"
+_CAPITALISED_WORD = re.compile(r"\b[A-Z](?:[a-z]|[’'][A-Z])[\w’'-]*")
 
 
 def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
