@@ -39,6 +39,9 @@ def main() -> None:
     parser.add_argument("--profile", default="llamacpp-smollm2-135m", choices=sorted(WEIGHTS))
     parser.add_argument("--stories", type=int, default=8, help="stories per measurement")
     parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 2, 4], help="in this order"
+    )
     args = parser.parse_args()
 
     python = llama_python()
@@ -77,7 +80,8 @@ def main() -> None:
             print(
                 f"{'concurrent':>10} {'seconds':>8} {'stories/min':>12} {'tokens out':>10} {'failed':>6}"
             )
-            for concurrency in (1, 2, 4):
+            warm_up = True  # the first request pays for loading the model into memory
+            for concurrency in args.concurrency:
                 server = profile.server.model_copy(update={
                     "base_url": url, "concurrency": concurrency, "retries": 0,
                     "tokenizer": str(tokenizer) if tokenizer.is_file() else None,
@@ -88,6 +92,9 @@ def main() -> None:
                     profile.model_copy(update={"server": server, "generation": generation}),
                     say=lambda _: None,
                 )
+                if warm_up:
+                    generate_stories(items[:1], prompt, client, batch_size=1)
+                    warm_up = False
                 started = time.monotonic()
                 drafts = generate_stories(items, prompt, client, batch_size=len(items))
                 seconds = time.monotonic() - started
