@@ -75,9 +75,10 @@ class GenerationSettings(_Strict):
     batch_size: int = 4  # stories generated together in story style
     # Seconds one story's generation may take (a batch of k stories: k times this), after which
     # the model is stopped: the story keeps the sentences it finished that verification accepts,
-    # the rest is quoted. The default writer needs about 15-50 s a story on 2 CPU cores; 120 s
-    # only catches a stall. None: no limit.
-    max_seconds_per_story: float | None = Field(default=120.0, gt=0)
+    # the rest is quoted. A safety net for a stall, not a pace: the default writer took 847.7 s
+    # to summarise the 6 example stories (generation and verification) on 2 busy cores
+    # (benchmarks/RESULTS.md), about 141 s a story, so 300 s leaves room. None: no limit.
+    max_seconds_per_story: float | None = Field(default=300.0, gt=0)
 
 
 class ServerSettings(_Strict):

@@ -38,7 +38,6 @@ from briefing.records import (
     Briefing,
     Draft,
     Evidence,
-    ListedStory,
     Rejection,
     SkippedInput,
     Story,
@@ -445,8 +444,11 @@ def summarise_linked(
         left = time_left()
         if left is not None and left <= 0:
             for i, _ in pending[start:]:
-                log.warning("story %d/%d: quoted for time (the run's time budget is spent)",
-                            i + 1, len(linked))  # fmt: skip
+                log.warning(
+                    "story %d/%d: quoted for time (the run's time budget is spent)",
+                    i + 1,
+                    len(linked),
+                )
                 quoted = quoted_for_time(linked[i].story, evidences[i], vectors, embedder, config)
                 summaries[i] = dataclasses.replace(quoted, continuity=linked[i].continuity)
             progress(len(pending) - start)

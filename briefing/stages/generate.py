@@ -394,9 +394,7 @@ def _batch_answers(
     if generate_many is None:
         return None
     try:
-        return list(
-            generate_many(requests, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds)
-        )
+        return list(generate_many(requests, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds))
     except Exception:
         return None
 
