@@ -181,6 +181,7 @@ def summarise_stories(
                 drafts.append(generate(story, evidence, prompts, generator, max_seconds=seconds))
             except Exception as exc:
                 drafts.append(exc)
+    repair = _repair_in_time(repair, time_left)
     summaries = []
     for label, story, evidence, answer in zip(labels, stories, evidences, drafts, strict=True):
         if isinstance(answer, OutOfTime):
@@ -219,6 +220,19 @@ def summarise_stories(
         )
         summaries.append(summary)
     return summaries
+
+
+def _repair_in_time(repair: Repairer, time_left: TimeLeft) -> Repairer:
+    """The repairer while the run's time lasts; after it a failed sentence is quoted at once
+    (verify quotes when a repair fails), so that verification adds no model calls."""
+
+    def repair_in_time(source):
+        left = time_left()
+        if left is not None and left <= 0:
+            raise OutOfTime()
+        return repair(source)
+
+    return repair_in_time
 
 
 def summarise_story(

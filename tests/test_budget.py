@@ -468,3 +468,16 @@ def test_transformers_time_stop_fires_after_its_seconds():
     stop = _TimeStop(0.0)
     assert stop(None, None) and stop.fired
     assert not _TimeStop(60.0)(None, None)
+
+
+def test_after_the_budget_verification_quotes_instead_of_repairing():
+    calls: list[str] = []
+
+    def repair(source):
+        calls.append(source)
+        return "a repaired sentence"
+
+    assert pipeline._repair_in_time(repair, lambda: 5.0)("s") == "a repaired sentence"
+    with pytest.raises(generate_stage.OutOfTime):
+        pipeline._repair_in_time(repair, lambda: 0.0)("s")
+    assert calls == ["s"]
