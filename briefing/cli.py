@@ -143,6 +143,25 @@ def run(
             min=0, help="Seconds to wait for another run on OUT to finish before giving up."
         ),
     ] = 60.0,
+    max_stories: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            metavar="N",
+            help="Summarise the N stories most outlets report; list the others by title "
+            "(0: all; default: pipeline.budget.max_stories in models.yaml, 20).",
+        ),
+    ] = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            metavar="M",
+            help="Time budget of the run: after M minutes the stories not yet written are "
+            "quoted from their sources, marked, and the run finishes (0: none; default: "
+            "pipeline.budget.max_minutes in models.yaml, none).",
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -193,6 +212,8 @@ def run(
         keep=keep,
         lock_wait_s=lock_wait,
         progress=progress and not quiet,
+        max_stories=max_stories,
+        max_minutes=max_minutes,
     )
     result = run_pipeline(options, say=log.info)
     for path in result.paths.values():

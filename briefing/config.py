@@ -73,6 +73,12 @@ class GenerationSettings(_Strict):
     evidence_words: int | None = None  # the evidence budget of this writer (None: select's)
     evidence_sentences: int | None = None
     batch_size: int = 4  # stories generated together in story style
+    # Seconds one story's generation may take (a batch of k stories: k times this), after which
+    # the model is stopped: the story keeps the sentences it finished that verification accepts,
+    # the rest is quoted. A safety net for a stall, not a pace: the default writer took 847.7 s
+    # to summarise the 6 example stories (generation and verification) on 2 busy cores
+    # (benchmarks/RESULTS.md), about 141 s a story, so 300 s leaves room. None: no limit.
+    max_seconds_per_story: float | None = Field(default=300.0, gt=0)
 
 
 class ServerSettings(_Strict):
@@ -213,7 +219,21 @@ class ContinuitySettings(_Strict):
     seen_similarity: float = 0.9
 
 
+class BudgetSettings(_Strict):
+    """What one run may cost, so that a cron run finishes in a bounded time (`briefing run
+    --max-stories`, `--max-minutes` override these)."""
+
+    # stories summarised; the rest (ranked by distinct outlets or files, then articles, then
+    # recency) are listed by title after them, never sent to the writer. 0: no cap. 20: a
+    # briefing a reader gets through, and a bound on the writer's time (20 x the per-story limit)
+    max_stories: int = Field(default=20, ge=0)
+    # the run's time budget in minutes from its start; when it is spent, the stories not yet
+    # written are quoted from their sources and the run finishes. None: no budget
+    max_minutes: float | None = Field(default=None, gt=0)
+
+
 class PipelineSettings(_Strict):
+    budget: BudgetSettings = BudgetSettings()
     inputs: InputSettings = InputSettings()
     cluster: ClusterSettings = ClusterSettings()
     select: SelectSettings = SelectSettings()

@@ -50,8 +50,18 @@ from briefing.stages.clean import clean, unusable_reason
 from briefing.stages.cluster import cluster
 from briefing.stages.duplicates import bring_back_copies, set_copies_aside
 from briefing.stages.embed import ArticleVectors, embed_articles
-from briefing.stages.generate import Prompts, generate, generate_stories, repairer
+from briefing.stages.generate import (
+    OutOfTime,
+    Prompts,
+    TimeLeft,
+    allowance,
+    generate,
+    generate_stories,
+    no_budget,
+    repairer,
+)
 from briefing.stages.html import html_files
+from briefing.stages.rank import listed_story, top_stories
 from briefing.stages.render import briefing_data, render_markdown, render_source_copies
 from briefing.stages.select import select
 from briefing.stages.verify import Repairer, verify
@@ -113,6 +123,15 @@ def writer_settings(config: Config, generator: Generator) -> GenerationSettings:
     return profile.generation if profile is not None else GenerationSettings()
 
 
+def quoted_for_time(
+    story: Story, evidence: Evidence, vectors: ArticleVectors, embedder: Embedder, config: Config
+) -> Summary:
+    """A story whose turn came after the run's time budget was spent: quoted from its evidence,
+    as after a model failure, without the writer."""
+    summary = verify(None, story, evidence, vectors, embedder, config.pipeline.verify, _no_repair)
+    return dataclasses.replace(summary, time_limit="quoted")
+
+
 def summarise_stories(
     stories: list[Story],
     vectors: ArticleVectors,
@@ -122,12 +141,16 @@ def summarise_stories(
     embedder: Embedder,
     repair: Repairer,
     labels: list[str] | None = None,
+    time_left: TimeLeft = no_budget,
     timings: Timings | None = None,
 ) -> list[Summary]:
     """select, generate and cite/verify for each story. A writer of style "story" writes the
     stories in batches; a model failure costs only its story, which falls back to quoted
-    sources. `timings` gets the three stages' seconds (verify includes repairs and the
-    entailment questions)."""
+    sources. Time: each story may take the profile's `max_seconds_per_story` and the run its
+    `time_left`; a story stopped at its limit keeps the finished sentences verify accepts
+    (`time_limit` "stopped"), one whose turn comes when the run's time is up is quoted
+    (`time_limit` "quoted"). `timings` gets the seconds of select, generate and verify
+    (verify includes repairs and the entailment questions)."""
     labels = labels or [f"story {n}/{len(stories)}" for n in range(1, len(stories) + 1)]
     timings = timings or Timings()
     writer = writer_settings(config, generator)
@@ -155,17 +178,38 @@ def summarise_stories(
                 prompts.story,
                 generator,
                 writer.batch_size,
+                writer.max_seconds_per_story,
+                time_left,
             )
         else:
             for story, evidence in zip(stories, evidences, strict=True):
+                left = time_left()
+                if left is not None and left <= 0:
+                    drafts.append(OutOfTime())
+                    continue
+                seconds = allowance(1, writer.max_seconds_per_story, time_left)
                 try:
-                    drafts.append(generate(story, evidence, prompts, generator))
+                    drafts.append(
+                        generate(story, evidence, prompts, generator, max_seconds=seconds)
+                    )
                 except Exception as exc:
                     drafts.append(exc)
+    repair = _repair_in_time(repair, time_left)
     summaries = []
     for label, story, evidence, answer in zip(labels, stories, evidences, drafts, strict=True):
+        if isinstance(answer, OutOfTime):
+            log.warning("%s: quoted for time (the run's time budget is spent)", label)
+            summaries.append(quoted_for_time(story, evidence, vectors, embedder, config))
+            continue
         failure = None
         draft = answer if isinstance(answer, Draft) else None
+        if draft is not None and draft.stopped:
+            log.warning(
+                "%s: the writer was stopped at its time limit; %d finished sentence(s) go to "
+                "verification",
+                label,
+                len(draft.sentences),
+            )
         if isinstance(answer, Exception):
             log.error("%s: the model failed (%s); quoting the sources instead", label, answer)
             failure = f"the model failed: {answer}"
@@ -184,6 +228,8 @@ def summarise_stories(
             summary = dataclasses.replace(
                 summary, rejected=(Rejection("", failure), *summary.rejected)
             )
+        if draft is not None and draft.stopped:
+            summary = dataclasses.replace(summary, time_limit="stopped")
         kinds = [s.kind for s in summary.sentences]
         log.info(
             "%s: %d sentence(s) kept as written, %d repaired, %d quoted; %d rejected",
@@ -195,6 +241,19 @@ def summarise_stories(
         )
         summaries.append(summary)
     return summaries
+
+
+def _repair_in_time(repair: Repairer, time_left: TimeLeft) -> Repairer:
+    """The repairer while the run's time lasts; after it a failed sentence is quoted at once
+    (verify quotes when a repair fails), so that verification adds no model calls."""
+
+    def repair_in_time(source):
+        left = time_left()
+        if left is not None and left <= 0:
+            raise OutOfTime()
+        return repair(source)
+
+    return repair_in_time
 
 
 def summarise_story(
@@ -269,6 +328,10 @@ class RunOptions:
     keep: int | None = None  # briefings kept in the output folder (None: all)
     lock_wait_s: float = 60.0
     progress: bool = False  # a progress bar of stories written (a terminal only)
+    # what the run may cost (None: the `pipeline.budget` settings of models.yaml)
+    max_stories: int | None = None  # stories summarised, the rest listed (0: no cap)
+    max_minutes: float | None = None  # the run's time budget, from its start (0: none)
+    clock: Callable[[], float] = time.monotonic  # seconds; the tests' clock is a fake
 
 
 @dataclass(frozen=True)
@@ -277,6 +340,9 @@ class RunResult:
     skipped: int  # inputs skipped (listed in the briefing): the run's exit code says so
     stories: int
     reused: int  # stories whose summary came from the cache
+    listed: int = 0  # stories past --max-stories, listed by title
+    quoted_for_time: int = 0  # stories quoted because the run's time budget was spent
+    stopped_for_time: int = 0  # stories whose writer was stopped at its time limit
 
 
 def output_paths(out_dir: Path, date: dt.date, html: bool) -> dict[str, Path]:
@@ -315,8 +381,13 @@ def summary_key(
     ]
     facts = {
         "writer": generator,
-        "profile": profile.model_dump(mode="json") if profile else None,
-        "pipeline": config.pipeline.model_dump(mode="json"),
+        # time and story limits never change a written summary (one cut short is not cached)
+        "profile": profile.model_dump(
+            mode="json", exclude={"generation": {"max_seconds_per_story"}}
+        )
+        if profile
+        else None,
+        "pipeline": config.pipeline.model_dump(mode="json", exclude={"budget"}),
         "prompts": templates,
         "status": status,
         "articles": [(a.id, a.title, len(a.sentences)) for a in story.articles],
@@ -355,16 +426,20 @@ def summarise_linked(
     embedder: Embedder,
     state: State,
     progress: Callable[[int], None] = lambda n: None,
+    time_left: TimeLeft = no_budget,
     timings: Timings | None = None,
 ) -> tuple[list[Summary], int]:
     """Each story's summary: ONGOING ones get their headline only (no model), the others come
-    from the cache when their evidence is unchanged, else are written now. Returns the
-    summaries in story order and how many came from the cache."""
+    from the cache when their evidence is unchanged, else are written now, a batch at a time
+    while the run's `time_left` lasts; after it, quoted (without loading the writer). A
+    summary cut short by time is not cached. Returns the summaries in story order and how many
+    came from the cache."""
     profile = config.profiles.get(generator_name)
     settings = profile.generation if profile is not None else GenerationSettings()
     timings = timings or Timings()
     summaries: dict[int, Summary] = {}
     pending: list[tuple[int, str]] = []
+    evidences: dict[int, Evidence] = {}
     hits = 0
     for i, item in enumerate(linked):
         with timings.stage("select"):
@@ -401,29 +476,44 @@ def summarise_linked(
                 progress(1)
                 continue
         pending.append((i, key))
-    if pending:
+        evidences[i] = evidence
+    start = 0
+    while start < len(pending):
+        left = time_left()
+        if left is not None and left <= 0:
+            for i, _ in pending[start:]:
+                log.warning(
+                    "story %d/%d: quoted for time (the run's time budget is spent)",
+                    i + 1,
+                    len(linked),
+                )
+                quoted = quoted_for_time(linked[i].story, evidences[i], vectors, embedder, config)
+                summaries[i] = dataclasses.replace(quoted, continuity=linked[i].continuity)
+            progress(len(pending) - start)
+            break
         generator = writer.get()
         repair = repairer(prompts.repair, generator)
-        batch = max(1, writer_settings(config, generator).batch_size)
-        for start in range(0, len(pending), batch):
-            chunk = pending[start : start + batch]
-            labels = [f"story {i + 1}/{len(linked)}" for i, _ in chunk]
-            written = summarise_stories(
-                [linked[i].story for i, _ in chunk],
-                vectors,
-                config,
-                prompts,
-                generator,
-                embedder,
-                repair,
-                labels,
-                timings,
-            )
-            for (i, key), summary in zip(chunk, written, strict=True):
-                summary = dataclasses.replace(summary, continuity=linked[i].continuity)
+        chunk = pending[start : start + max(1, writer_settings(config, generator).batch_size)]
+        start += len(chunk)
+        labels = [f"story {i + 1}/{len(linked)}" for i, _ in chunk]
+        written = summarise_stories(
+            [linked[i].story for i, _ in chunk],
+            vectors,
+            config,
+            prompts,
+            generator,
+            embedder,
+            repair,
+            labels,
+            time_left,
+            timings,
+        )
+        for (i, key), summary in zip(chunk, written, strict=True):
+            summary = dataclasses.replace(summary, continuity=linked[i].continuity)
+            if summary.time_limit is None:  # cut short by time: written properly next run
                 state.cache_summary(key, summary_to_data(summary))
-                summaries[i] = summary
-            progress(len(chunk))
+            summaries[i] = summary
+        progress(len(chunk))
     return [summaries[i] for i in range(len(linked))], hits
 
 
@@ -448,6 +538,7 @@ def _progress_bar(enabled: bool, total: int):
 def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult:
     """Everything `briefing run` does. Holds the output folder's lock; writes the briefing,
     index.md and then the state, each atomically, so a failure leaves the previous ones."""
+    begun = options.clock()  # the time budget (--max-minutes) counts from here
     # Mistakes a user can fix fail here, before anything is loaded.
     config, config_path = check_run(
         options.input_dir,
@@ -464,6 +555,11 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
     state_path = options.state_path or options.out_dir / STATE_FILE
     timings = Timings()
     started = time.monotonic()
+    budget = config.pipeline.budget
+    max_stories = budget.max_stories if options.max_stories is None else options.max_stories
+    max_minutes = budget.max_minutes if options.max_minutes is None else options.max_minutes
+    max_minutes = max_minutes or None  # 0: no budget
+    time_left = run_time_left(options.clock, begun, max_minutes)
     with folder_lock(options.out_dir, options.lock_wait_s), open_state(state_path) as state:
         articles, skipped = prepare_articles(
             options.input_dir, settings=config.pipeline.inputs, timings=timings
@@ -507,6 +603,16 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             marks.count("UPDATED"),
             marks.count("ONGOING"),
         )
+        kept, rest = top_stories(stories, max_stories)
+        listed_linked = [linked[i] for i in rest]
+        listed = [listed_story(stories[i]) for i in rest]
+        linked = [linked[i] for i in kept]
+        if listed:
+            log.info(
+                "%d story(ies) past --max-stories %d: listed by title, not summarised",
+                len(listed),
+                max_stories,
+            )
 
         def load_writer() -> Generator:
             with timings.stage("load_generator"):
@@ -524,10 +630,19 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 embedder,
                 state,
                 advance,
+                time_left,
                 timings,
             )
         log.info("%d of %d story summary(ies) reused from the cache", reused, len(summaries))
         writer_figures = None
+        limited = [s.time_limit for s in summaries]
+        if any(limited):
+            log.warning(
+                "%d story(ies) quoted for time (--max-minutes), %d stopped at the writer's time "
+                "limit; they are marked in the briefing and written again next run",
+                limited.count("quoted"),
+                limited.count("stopped"),
+            )
         if writer.loaded is not None:
             throughput = getattr(writer.loaded, "throughput", None)
             if throughput is not None:
@@ -542,6 +657,7 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             generator=generator_name,
             embedder=embedder.name,
             input_dir=str(options.input_dir),
+            listed=tuple(listed),
         )
         paths = output_paths(options.out_dir, options.date, options.html)
         with timings.stage("render"):
@@ -568,6 +684,9 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 timings=timings,
                 state_path=state_path,
                 writer_throughput=writer_figures,
+            )
+            data["run"]["budget"] = budget_data(
+                config, generator_name, max_stories, max_minutes, summaries, len(listed)
             )
             data["run"]["timings_s"]["total"] = round(time.monotonic() - started, 3)
         with timings.stage("write"):  # not in the JSON it writes; in the log
@@ -625,9 +744,66 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                     m.lineage,
                 )
                 for m, s in zip(linked, summaries, strict=True)
+            ]
+            # listed stories were in this briefing too: tomorrow they continue, never NEW
+            + [
+                PastStory(
+                    options.date,
+                    m.story.id,
+                    x.title,
+                    "LISTED",
+                    tuple(a.id for a in x.story.articles),
+                    m.known,
+                    m.centroid,
+                    m.continuity.first_briefed or options.date,
+                    m.lineage,
+                )
+                for m, x in zip(listed_linked, listed, strict=True)
             ],
             len(today),
         )
         state.forget_briefings([dt.date.fromisoformat(d) for d in pruned])
         state.commit()
-    return RunResult(paths, len(skipped), len(summaries), reused)
+    return RunResult(
+        paths,
+        len(skipped),
+        len(summaries),
+        reused,
+        len(listed),
+        limited.count("quoted"),
+        limited.count("stopped"),
+    )
+
+
+def run_time_left(clock: Callable[[], float], begun: float, max_minutes: float | None) -> TimeLeft:
+    """Seconds left of a run's time budget of `max_minutes` from `begun` (None: no budget)."""
+    if max_minutes is None:
+        return no_budget
+    deadline = begun + max_minutes * 60
+
+    def time_left() -> float | None:
+        return deadline - clock()
+
+    return time_left
+
+
+def budget_data(
+    config: Config,
+    generator: str,
+    max_stories: int,
+    max_minutes: float | None,
+    summaries: list[Summary],
+    listed: int,
+) -> dict:
+    """The run facts of the limits: the settings in force and what they did."""
+    profile = config.profiles.get(generator)
+    settings = profile.generation if profile is not None else GenerationSettings()
+    limited = [s.time_limit for s in summaries]
+    return {
+        "max_stories": max_stories or None,
+        "max_minutes": max_minutes,
+        "max_seconds_per_story": settings.max_seconds_per_story,
+        "listed": listed,
+        "quoted_for_time": limited.count("quoted"),
+        "stopped_for_time": limited.count("stopped"),
+    }

@@ -126,6 +126,7 @@ class Draft:
     headline: str
     sentences: tuple[DraftSentence, ...]
     raw: str  # what the model returned, for the manifest
+    stopped: bool = False  # the model was stopped at its time limit: `raw` is cut short
 
     @property
     def summary(self) -> str:
@@ -219,6 +220,21 @@ class Summary:
     rejected: tuple[Rejection, ...]
     draft: Draft | None
     continuity: Continuity | None = None  # None: a run without state (briefing eval)
+    # what the time limits did to it: "quoted": the run's time budget (--max-minutes) was spent
+    # before its turn, so it is quoted from its sources and the writer never saw it; "stopped":
+    # the writer was stopped at its time limit, its finished sentences verified, the rest quoted.
+    # Neither is kept in the summary cache, so the next run writes it properly.
+    time_limit: Literal["quoted", "stopped"] | None = None
+
+
+@dataclass(frozen=True)
+class ListedStory:
+    """A story past the briefing's --max-stories: listed by its best title after the stories,
+    never summarised (the writer never sees it)."""
+
+    story: Story
+    title: str
+    citations: tuple[Citation, ...]  # where the title (or the opening words) stand
 
 
 @dataclass(frozen=True)
@@ -230,6 +246,7 @@ class Briefing:
     generator: str
     embedder: str
     input_dir: str
+    listed: tuple[ListedStory, ...] = ()
 
 
 # --- JSON: every record the manifest holds can be written and read back ---------------------
@@ -319,12 +336,13 @@ def _draft_to_data(draft: Draft) -> dict:
         "headline": draft.headline,
         "sentences": [{"text": s.text, "evidence": list(s.evidence)} for s in draft.sentences],
         "raw": draft.raw,
+        "stopped": draft.stopped,
     }
 
 
 def _draft_from_data(story_id: str, d: dict) -> Draft:
     sentences = tuple(DraftSentence(s["text"], tuple(s["evidence"])) for s in d["sentences"])
-    return Draft(story_id, d["headline"], sentences, d["raw"])
+    return Draft(story_id, d["headline"], sentences, d["raw"], bool(d.get("stopped", False)))
 
 
 def summary_to_data(s: Summary) -> dict:
@@ -345,6 +363,7 @@ def summary_to_data(s: Summary) -> dict:
         "model_output": s.draft.raw if s.draft else None,
         "draft": _draft_to_data(s.draft) if s.draft else None,
         "continuity": _continuity_to_data(s.continuity) if s.continuity else None,
+        "time_limit": s.time_limit,
     }
 
 
@@ -385,7 +404,27 @@ def summary_from_data(d: dict) -> Summary:
         rejected,
         draft,
         _continuity_from_data(d["continuity"]) if d.get("continuity") else None,
+        d.get("time_limit"),
     )
+
+
+def listed_to_data(listed: ListedStory) -> dict:
+    return {
+        "id": listed.story.id,
+        "title": listed.title,
+        "citations": [citation_to_data(c) for c in listed.citations],
+        "sources": [_source_to_data(a) for a in (*listed.story.articles, *listed.story.copies)],
+    }
+
+
+def listed_from_data(d: dict) -> ListedStory:
+    sources = [_source_from_data(a) for a in d["sources"]]
+    story = Story(
+        d["id"],
+        tuple(a for a in sources if a.copy_of is None),
+        tuple(a for a in sources if a.copy_of is not None),
+    )
+    return ListedStory(story, d["title"], tuple(citation_from_data(c) for c in d["citations"]))
 
 
 def briefing_to_data(b: Briefing) -> dict:
@@ -397,6 +436,8 @@ def briefing_to_data(b: Briefing) -> dict:
         "article_count": b.article_count,
         "story_count": len(b.summaries),
         "stories": [summary_to_data(s) for s in b.summaries],
+        # stories past --max-stories, listed by title only
+        "listed": [listed_to_data(x) for x in b.listed],
         "skipped": [{"path": s.path, "reason": s.reason} for s in b.skipped],
     }
 
@@ -411,4 +452,5 @@ def briefing_from_data(d: dict) -> Briefing:
         generator=d["generator"],
         embedder=d["embedder"],
         input_dir=d["input_dir"],
+        listed=tuple(listed_from_data(x) for x in d.get("listed", [])),
     )

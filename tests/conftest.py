@@ -57,7 +57,11 @@ class FakeGenerator:
         self.copy_from: list[str] = []
 
     def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> str:
         self.prompts.append(messages)
         self.copy_from.append(copy_from)
@@ -120,6 +124,7 @@ class FakeStoryWriter:
         self.answer = answer
         self.judge = judge or (lambda premise, sentence: 0.9)
         self.batches: list[int] = []
+        self.allowances: list[float | None] = []  # the max_seconds of each call
         self.judged: list[tuple[str, str]] = []
 
     def _answer(self, messages) -> str:
@@ -127,12 +132,22 @@ class FakeStoryWriter:
         numbered = [line for line in content.splitlines() if re.match(r"\[\d+\] ", line)]
         return self.answer(numbered)
 
-    def generate(self, messages, copy_from: str = "", max_new_tokens: int | None = None) -> str:
+    def generate(
+        self,
+        messages,
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
+    ) -> str:
         self.batches.append(1)
+        self.allowances.append(max_seconds)
         return self._answer(messages)
 
-    def generate_many(self, requests, max_new_tokens: int | None = None) -> list[str]:
+    def generate_many(
+        self, requests, max_new_tokens: int | None = None, max_seconds: float | None = None
+    ) -> list[str]:
         self.batches.append(len(requests))
+        self.allowances.append(max_seconds)
         return [self._answer(messages) for messages, _ in requests]
 
     def entailment(self, pairs) -> list[float]:

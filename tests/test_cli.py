@@ -199,7 +199,7 @@ def test_model_failure_on_a_story_quotes_sources_instead(tmp_path, monkeypatch, 
     class BrokenGenerator:
         name = "broken"
 
-        def generate(self, messages, copy_from="", max_new_tokens=None):
+        def generate(self, messages, copy_from="", max_new_tokens=None, max_seconds=None):
             raise RuntimeError("out of memory")
 
     monkeypatch.setattr(pipeline, "load_generator", lambda *a, **k: BrokenGenerator())

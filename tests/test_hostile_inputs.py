@@ -27,7 +27,9 @@ class CopyingGenerator:
 
     name = "fake-generator"
 
-    def generate(self, messages, copy_from: str = "", max_new_tokens: int | None = None) -> str:
+    def generate(
+        self, messages, copy_from: str = "", max_new_tokens: int | None = None, max_seconds=None
+    ) -> str:
         if "headline" in messages[-1]["content"].lower():
             return " ".join(copy_from.split()[:8])
         return copy_from

@@ -241,6 +241,19 @@ def test_a_timeout_is_retried_then_fails_that_request(httpserver_threaded):
     assert len(fake.chats) == 2
 
 
+def test_a_time_limit_stops_waiting_and_retrying(httpserver_threaded):
+    from briefing.backends.base import StoppedForTime
+
+    fake = FakeOpenAI(httpserver_threaded)
+    fake.fail = lambda request, payload: time.sleep(0.6)
+    writer = writer_for(fake, timeout=30, retries=3)
+    answer = writer.generate(STORY, max_seconds=0.2)  # the server answers after 0.6 s
+    assert isinstance(answer, StoppedForTime) and answer == ""
+    assert len(fake.chats) == 1  # no retry once the time is up
+    answers = writer.generate_many([(STORY, ""), (STORY, "")], max_seconds=0.2)
+    assert all(isinstance(a, StoppedForTime) for a in answers)
+
+
 def test_429_and_500_answers_are_retried(fake_server):
     answers = iter([Response("slow down", status=429, headers={"Retry-After": "0"}),
                     Response("oops", status=500)])  # fmt: skip

@@ -21,14 +21,36 @@ log = logging.getLogger(__name__)
 Say = Callable[[str], None]
 
 
+class StoppedForTime(str):
+    """An answer the model was stopped from finishing at its time limit: the text it had written
+    by then (a str, so that code reading only the text needs no change)."""
+
+    __slots__ = ()
+
+
 class Generator(Protocol):
     name: str
 
     def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> str:
-        """The model's answer; `copy_from` is source text whose words it should prefer."""
+        """The model's answer; `copy_from` is source text whose words it should prefer. After
+        `max_seconds` the model is stopped and the answer so far comes back as StoppedForTime."""
         ...
+
+
+@runtime_checkable
+class ContextLimited(Protocol):
+    """A generator that knows how many tokens its context holds (None: unknown) and can count a
+    prompt's, so that a prompt can be shortened to fit before it is sent."""
+
+    context_length: int | None
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int: ...
 
 
 class Embedder(Protocol):

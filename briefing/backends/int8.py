@@ -631,7 +631,7 @@ class Generation:
     text: str
     prompt_tokens: int
     new_tokens: int
-    finish: str  # "eos", "stop", "loop" or "length"
+    finish: str  # "eos", "stop", "loop", "length" or "time" (stopped at its time limit)
     batch_size: int
     prefill_seconds: float
     decode_seconds: float
@@ -675,17 +675,21 @@ class _RowState:
 
 
 def _watch(state: _RowState, tokenizer: Any, width: int, eos_ids: set[int],
-           stop: tuple[str, ...], loop_window: int) -> Any:  # fmt: skip
-    """A StoppingCriteria that ends each row at EOS, a stop string or a loop, per row, and
-    notes when the first new token arrived (end of prefill)."""
+           stop: tuple[str, ...], loop_window: int,
+           deadline: float | None = None) -> Any:  # fmt: skip
+    """A StoppingCriteria that ends each row at EOS, a stop string or a loop, per row, ends
+    every unfinished row once `deadline` (time.perf_counter) has passed, and notes when the
+    first new token arrived (end of prefill)."""
     import torch
     from transformers import StoppingCriteria
 
     class Watch(StoppingCriteria):
         def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> Any:
+            now = time.perf_counter()
             if state.first_token_at is None:
-                state.first_token_at = time.perf_counter()
+                state.first_token_at = now
             state.steps += 1
+            late = deadline is not None and now >= deadline
             done = torch.zeros(input_ids.shape[0], dtype=torch.bool)
             for row in range(input_ids.shape[0]):
                 if not state.finish[row]:
@@ -698,6 +702,8 @@ def _watch(state: _RowState, tokenizer: Any, width: int, eos_ids: set[int],
                         state.finish[row], state.stop_at[row] = "stop", len(new)
                     elif ends_in_loop(new, loop_window):
                         state.finish[row], state.stop_at[row] = "loop", len(new)
+                    elif late:
+                        state.finish[row], state.stop_at[row] = "time", len(new)
                 done[row] = bool(state.finish[row])
             return done
 
@@ -715,13 +721,16 @@ def generate(
     repetition_penalty: float | None = None,
     loop_window: int = 20,
     logits_processor: Any = None,
+    max_seconds: float | None = None,
     **generate_kwargs: Any,
 ) -> list[Generation]:
     """Greedy answers, one per prompt (chat messages or ready-made text), in input order.
 
     Prompts are grouped by length into batches of `batch_size` and left-padded. A row stops at
     an EOS token, at the first of the `stop` strings (the returned text ends before it), when
-    its last `loop_window` tokens already occurred in its answer, or at `max_new_tokens`.
+    its last `loop_window` tokens already occurred in its answer, at `max_new_tokens`, or (every
+    row still writing, finish "time") once `max_seconds` have passed since the call began: the
+    time limit is checked after each decoding step, so a prefill is never cut short.
     Prefill time is measured up to the first new token; decode time covers the other steps
     (a finished row keeps riding along in its batch until all rows are done). Extra keyword
     arguments go to `model.generate` (e.g. cache_implementation="static").
@@ -736,14 +745,20 @@ def generate(
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(eos_ids))
     results: list[Generation | None] = [None] * len(texts)
     tokenizer.padding_side = "left"
+    deadline = None if max_seconds is None else time.perf_counter() + max_seconds
 
     for batch in _length_batches([len(e) for e in encoded], batch_size):
+        if deadline is not None and time.perf_counter() >= deadline:
+            for index in batch:  # the time is up before this batch began: nothing written
+                results[index] = Generation("", len(encoded[index]), 0, "time", len(batch),
+                                            0.0, 0.0, 0)  # fmt: skip
+            continue
         inputs = tokenizer([texts[i] for i in batch], add_special_tokens=False, padding=True,
                            return_tensors="pt")  # fmt: skip
         width = inputs["input_ids"].shape[1]
         n = len(batch)
         state = _RowState(n)
-        watch = _watch(state, tokenizer, width, eos_ids, tuple(stop), loop_window)
+        watch = _watch(state, tokenizer, width, eos_ids, tuple(stop), loop_window, deadline)
         start = time.perf_counter()
         with torch.inference_mode():
             output = model.generate(

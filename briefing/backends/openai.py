@@ -6,7 +6,10 @@ embedded model; only the model calls travel over HTTP. Requests run concurrently
 profile's `server.concurrency`; one that times out, meets a 429 or 5xx answer, a broken or
 malformed body, is tried again after a doubling pause, and after `server.retries` further tries
 raises `RequestFailed`, which costs only its story (the pipeline quotes that story's sources and
-records why). The API key is read from the environment variable the profile names and goes only
+records why). A call given `max_seconds` (the story's time budget) waits at most that long in
+all, tries and pauses included (each try's read timeout is the smaller of `server.timeout` and
+the time left); then it gives up and answers an empty StoppedForTime, which the pipeline quotes
+(a server answers whole or not at all, so there is no partial text to keep). The API key is read from the environment variable the profile names and goes only
 into the Authorization header: no message of this module contains it.
 """
 
@@ -27,7 +30,7 @@ from typing import Any, TypeVar
 import httpx
 import numpy as np
 
-from briefing.backends.base import Say
+from briefing.backends.base import Say, StoppedForTime
 from briefing.config import Profile, ServerSettings
 from briefing.errors import ConfigError, ModelNotReady, ServerUnavailable
 
@@ -48,6 +51,10 @@ class RequestFailed(Exception):
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class OutOfTime(Exception):
+    """The call's time budget ran out before the server answered."""
 
 
 class _Retryable(Exception):
@@ -142,11 +149,19 @@ class Client:
                 f"{self.settings.model!r}; it serves: {listed}"
             )
 
-    def post(self, path: str, payload: dict[str, Any], parse: Callable[[Any], T]) -> T:
+    def post(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        parse: Callable[[Any], T],
+        max_seconds: float | None = None,
+    ) -> T:
         """POST `payload`, parse the JSON answer; tried again on a timeout, a 429 or 5xx
         answer, a connection or body cut short, or a body `parse` cannot read (KeyError,
-        IndexError, TypeError, ValueError). A 4xx answer is not tried again."""
+        IndexError, TypeError, ValueError). A 4xx answer is not tried again. With
+        `max_seconds`, OutOfTime once that much time has passed (no try starts after it)."""
         settings = self.settings
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
         failure = _Retryable("no try")
         for attempt in range(settings.retries + 1):
             if attempt:
@@ -155,11 +170,20 @@ class Client:
                 pause = settings.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4)
                 if failure.wait is not None:
                     pause = max(pause, min(failure.wait, MAX_RETRY_AFTER))
+                if deadline is not None:
+                    pause = min(pause, max(0.0, deadline - time.monotonic()))
                 log.debug("%s %s: %s; trying again in %.1f s", self.name, path, failure, pause)
                 time.sleep(pause)
+            timeout = None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise OutOfTime(f"{path}: no answer within {max_seconds:g} s")
+                if left < settings.timeout:
+                    timeout = httpx.Timeout(left, connect=min(left, settings.connect_timeout))
             started = time.monotonic()
             try:
-                return self._try(path, payload, parse)
+                return self._try(path, payload, parse, timeout)
             except RequestFailed:
                 self.stats.add(failures=1)
                 raise
@@ -171,11 +195,21 @@ class Client:
         tries = settings.retries + 1
         raise RequestFailed(f"{path} at {self.base_url} failed {tries} time(s), last: {failure}")
 
-    def _try(self, path: str, payload: dict[str, Any], parse: Callable[[Any], T]) -> T:
+    def _try(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        parse: Callable[[Any], T],
+        timeout: httpx.Timeout | None = None,
+    ) -> T:
         try:
-            response = self.http.post(path, json=payload)
+            if timeout is None:
+                response = self.http.post(path, json=payload)
+            else:
+                response = self.http.post(path, json=payload, timeout=timeout)
         except httpx.TimeoutException:
-            raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
+            limit = timeout.read if timeout is not None else self.settings.timeout
+            raise _Retryable(f"no answer within {limit:g} s") from None
         except httpx.HTTPError as exc:  # refused, reset, or a body cut short
             raise _Retryable(_describe(exc)) from None
         status = response.status_code
@@ -297,7 +331,11 @@ class OpenAIWriter:
         return CopyBias(tokenizer, self.settings.copy_bias)
 
     def _chat(
-        self, messages: list[dict[str, str]], max_tokens: int, **extra: Any
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        max_seconds: float | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "model": self.server.model,
@@ -307,15 +345,25 @@ class OpenAIWriter:
             "stream": False,
             **extra,
         }
-        return self.client.post("/chat/completions", payload, _checked_chat)
+        return self.client.post("/chat/completions", payload, _checked_chat, max_seconds)
 
     def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> str:
         extra: dict[str, Any] = {}
         if copy_from and self.copy_bias is not None:
             extra["logit_bias"] = self.copy_bias.logit_bias(copy_from)
-        data = self._chat(messages, max_new_tokens or self.settings.max_new_tokens, **extra)
+        try:
+            data = self._chat(
+                messages, max_new_tokens or self.settings.max_new_tokens, max_seconds, **extra
+            )
+        except OutOfTime as exc:
+            log.debug("%s: %s", self.name, exc)
+            return StoppedForTime("")
         usage = data.get("usage") or {}
         self.client.stats.add(
             prompt_tokens=int(usage.get("prompt_tokens") or 0),
@@ -324,13 +372,23 @@ class OpenAIWriter:
         return _chat_text(data).strip()
 
     def generate_many(
-        self, requests: list[tuple[list[dict[str, str]], str]], max_new_tokens: int | None = None
+        self,
+        requests: list[tuple[list[dict[str, str]], str]],
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> list[str | Exception]:
         """Answers to several prompts, `server.concurrency` requests at a time; a prompt whose
-        request failed after its retries gets the exception in its place."""
-        return self.client.map(
-            lambda request: self.generate(request[0], request[1], max_new_tokens), requests
-        )
+        request failed after its retries gets the exception in its place. `max_seconds` is
+        the time for them all: a request still waiting then answers StoppedForTime("")."""
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+
+        def one(request: tuple[list[dict[str, str]], str]) -> str:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return StoppedForTime("")
+            return self.generate(request[0], request[1], max_new_tokens, left)
+
+        return self.client.map(one, requests)
 
     def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """For each (source lines, sentence): P(Yes) / (P(Yes) + P(No)) from the first answer

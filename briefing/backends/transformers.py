@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.backends.base import Say
+from briefing.backends.base import Say, StoppedForTime
 from briefing.backends.weights import (
     cache_root,
     converted_gguf,
@@ -42,6 +42,26 @@ def _LoopStop(prompt_length: int, window: int = 20):
     return LoopStop()
 
 
+def _TimeStop(max_seconds: float):
+    """Stops generation once `max_seconds` have passed since it was made (checked after each
+    decoding step), noting that it did: transformers' own `max_time` does not say."""
+    import time
+
+    from transformers import StoppingCriteria
+
+    deadline = time.perf_counter() + max_seconds
+
+    class TimeStop(StoppingCriteria):
+        fired = False
+
+        def __call__(self, input_ids, scores, **kwargs):
+            if time.perf_counter() >= deadline:
+                self.fired = True
+            return self.fired
+
+    return TimeStop()
+
+
 class TransformersGenerator:
     """A causal LM with a chat template, greedy decoding (the same evidence gives the same text)."""
 
@@ -64,14 +84,29 @@ class TransformersGenerator:
         if self.tokenizer.chat_template is None:
             raise ModelNotReady(f"profile {name!r}: the tokenizer has no chat template")
 
+    @property
+    def context_length(self) -> int | None:
+        return getattr(self.model.config, "max_position_embeddings", None)
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return len(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+
     def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> str:
         import torch
 
         inputs = self.tokenizer.apply_chat_template(
             messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
+        stops = [_LoopStop(inputs["input_ids"].shape[1])]
+        timer = _TimeStop(max_seconds) if max_seconds is not None else None
+        if timer is not None:
+            stops.append(timer)
         processors = None
         if copy_from and self.settings.copy_only:
             processors = [self._copy_only(copy_from)]
@@ -81,14 +116,15 @@ class TransformersGenerator:
             output = self.model.generate(
                 **inputs,
                 max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
-                stopping_criteria=[_LoopStop(inputs["input_ids"].shape[1])],
+                stopping_criteria=stops,
                 do_sample=False,
                 repetition_penalty=self.settings.repetition_penalty,
                 logits_processor=processors,
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
             )
         new_tokens = output[0][inputs["input_ids"].shape[1] :]
-        return self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+        return StoppedForTime(text) if timer is not None and timer.fired else text
 
     # Words a sentence needs besides the sources' own: joiners, punctuation, the answer form.
     CONNECTIVES = (
@@ -231,15 +267,30 @@ class Int8Writer:
         self.judged = 0
         self.judge_seconds = 0.0
 
+    @property
+    def context_length(self) -> int | None:
+        return getattr(self.model.config, "max_position_embeddings", None)
+
+    def prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return len(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True))
+
     def generate(
-        self, messages: list[dict[str, str]], copy_from: str = "", max_new_tokens: int | None = None
+        self,
+        messages: list[dict[str, str]],
+        copy_from: str = "",
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> str:
-        return self.generate_many([(messages, copy_from)], max_new_tokens)[0]
+        return self.generate_many([(messages, copy_from)], max_new_tokens, max_seconds)[0]
 
     def generate_many(
-        self, requests: list[tuple[list[dict[str, str]], str]], max_new_tokens: int | None = None
+        self,
+        requests: list[tuple[list[dict[str, str]], str]],
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
     ) -> list[str]:
-        """Answers to several prompts, decoded together (one batch per `batch_size`)."""
+        """Answers to several prompts, decoded together (one batch per `batch_size`); after
+        `max_seconds` for them all, each unfinished answer comes back as StoppedForTime."""
         from briefing.backends import int8
 
         results = int8.generate(
@@ -249,6 +300,7 @@ class Int8Writer:
             max_new_tokens=max_new_tokens or self.settings.max_new_tokens,
             batch_size=self.settings.batch_size,
             repetition_penalty=self.settings.repetition_penalty,
+            max_seconds=max_seconds,
         )
         self.stats += results
         for result in results:
@@ -261,7 +313,10 @@ class Int8Writer:
                 result.decode_seconds,
                 result.finish,
             )
-        return [result.text for result in results]
+        return [
+            StoppedForTime(result.text) if result.finish == "time" else result.text
+            for result in results
+        ]
 
     def entailment(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         import time

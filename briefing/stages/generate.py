@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from briefing.backends.base import Generator
+from briefing.backends.base import ContextLimited, Generator, StoppedForTime
 from briefing.config import PromptTemplate
 from briefing.records import Article, Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.text import split_sentences, stem, tokens
@@ -16,8 +19,37 @@ _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
 _INNER_LABEL = re.compile(r"(^|\s)(the\s+)?(summary|headline)\s*:\s*", re.I)
 
 
+log = logging.getLogger(__name__)
+
 HEADLINE_TOKENS = 32
 REWRITE_TOKENS = 80
+
+# Seconds left of the run's time budget (None: no budget), asked before each model call.
+TimeLeft = Callable[[], float | None]
+
+
+def no_budget() -> float | None:
+    return None
+
+
+class OutOfTime(Exception):
+    """The run's time budget was spent before this story's turn: the writer never saw it."""
+
+    def __init__(self) -> None:
+        super().__init__("the run's time budget was spent before this story was written")
+
+
+def allowance(stories: int, seconds_per_story: float | None, time_left: TimeLeft) -> float | None:
+    """Seconds the model may spend on a call writing `stories` stories: the per-story limit
+    times the stories, and never past the run's budget (None: no limit)."""
+    limits = [seconds_per_story * stories if seconds_per_story is not None else None, time_left()]
+    known = [x for x in limits if x is not None]
+    return min(known) if known else None
+
+
+def _spent(time_left: TimeLeft) -> bool:
+    left = time_left()
+    return left is not None and left <= 0
 
 
 @dataclass(frozen=True)
@@ -49,13 +81,21 @@ def parse_headline(text: str) -> str:
 
 
 def rewrite(
-    prompt: PromptTemplate, generator: Generator, source: Sentence, tokens: int
+    prompt: PromptTemplate,
+    generator: Generator,
+    source: Sentence,
+    tokens: int,
+    max_seconds: float | None = None,
 ) -> tuple[str, str]:
     """The model's rewrite of one source sentence, favouring its words: its raw answer, and the
-    first sentence of that answer without labels or markup ("" when it wrote nothing)."""
+    first sentence of that answer without labels or markup ("" when it wrote nothing, or was
+    stopped at `max_seconds` before finishing: a cut-off rewrite is no sentence)."""
+    timed = {"max_seconds": max_seconds} if max_seconds is not None else {}
     raw = generator.generate(
-        prompt.fill(sentence=source.text), copy_from=source.text, max_new_tokens=tokens
+        prompt.fill(sentence=source.text), copy_from=source.text, max_new_tokens=tokens, **timed
     )
+    if isinstance(raw, StoppedForTime):
+        return raw, ""
     sentences = split_sentences(parse_summary(raw))
     return raw, sentences[0].strip(" \"'“”") if sentences else ""
 
@@ -66,22 +106,46 @@ def generate(
     prompts: Prompts,
     generator: Generator,
     headline_sentences: int = 3,
+    max_seconds: float | None = None,
 ) -> Draft:
     """One call per evidence sentence, each condensed into one summary sentence, and one call
-    for the headline from the opening sentences.
+    for the headline from the opening sentences. After `max_seconds` for the whole story no
+    call starts and a running one is stopped: the sentences rewritten by then are the draft
+    (`stopped`), and without a headline verify takes the lede's.
 
     Summarising 250 words of evidence at once, the 135M default model wrote sentences the
     verifier kept as written 51% of the time on Multi-News; shortening one sentence at a time,
     72%, and 84% kept or repaired (benchmarks/RESULTS.md). What the summary covers is decided
     by select, which chooses the facts most outlets report.
     """
-    answers = [rewrite(prompts.summary, generator, s, REWRITE_TOKENS) for s in evidence.sentences]
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+
+    def left() -> float | None:
+        return None if deadline is None else deadline - time.monotonic()
+
+    answers: list[tuple[str, str]] = []
+    stopped = False
+    for source in evidence.sentences:
+        if _spent(left):
+            stopped = True
+            break
+        raw, sentence = rewrite(prompts.summary, generator, source, REWRITE_TOKENS, left())
+        if isinstance(raw, StoppedForTime):
+            stopped = True
+            break
+        answers.append((raw, sentence))
     lead = Evidence(evidence.story_id, evidence.sentences[:headline_sentences])
-    headline_raw = generator.generate(
-        prompts.headline.fill(evidence=format_evidence(lead)),
-        copy_from=" ".join(s.text for s in lead.sentences),
-        max_new_tokens=HEADLINE_TOKENS,
-    )
+    headline_raw = ""
+    if not stopped and not _spent(left):
+        timed = {"max_seconds": left()} if deadline is not None else {}
+        headline_raw = generator.generate(
+            prompts.headline.fill(evidence=format_evidence(lead)),
+            copy_from=" ".join(s.text for s in lead.sentences),
+            max_new_tokens=HEADLINE_TOKENS,
+            **timed,
+        )
+        if isinstance(headline_raw, StoppedForTime):
+            stopped, headline_raw = True, ""
     # A rewrite is one "sentence" to pysbd even when it quotes several ('"Many fans came.
     # They left."'): its sentences become the draft's, each resting on the same evidence.
     sentences = tuple(
@@ -91,7 +155,7 @@ def generate(
         for part in split_sentences(_as_sentence(sentence))
     )
     raw = "\n".join(raw for raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
-    return Draft(story.id, parse_headline(headline_raw), sentences, raw)
+    return Draft(story.id, parse_headline(headline_raw), sentences, raw, stopped)
 
 
 def _as_sentence(text: str) -> str:
@@ -222,39 +286,107 @@ def story_messages(
     return prompt.fill(evidence=numbered_evidence(story, evidence))
 
 
+def fit_to_context(
+    prompt: PromptTemplate, story: Story, evidence: Evidence, generator: Generator, new_tokens: int
+) -> Evidence:
+    """The evidence whose prompt, with room for `new_tokens`, fits the model's context: the
+    last (lowest-ranked) sentences dropped whole, never one cut, the lede's first sentence
+    always kept. Unchanged when the generator does not say its context (a server's model)."""
+    if not isinstance(generator, ContextLimited) or generator.context_length is None:
+        return evidence
+    room = generator.context_length - new_tokens
+    kept = evidence
+    tokens = generator.prompt_tokens(story_messages(prompt, story, kept))
+    while tokens > room and len(kept.sentences) > 1:
+        fewer = kept.sentences[:-1]
+        kept = dataclasses.replace(kept, sentences=fewer, lede=min(kept.lede, len(fewer)))
+        tokens = generator.prompt_tokens(story_messages(prompt, story, kept))
+    if kept is not evidence:
+        log.info(
+            "story %s: the prompt did not fit the model's context of %d tokens with %d new; "
+            "sent %d of its %d evidence sentences (%d prompt tokens)",
+            story.id,
+            generator.context_length,
+            new_tokens,
+            len(kept.sentences),
+            len(evidence.sentences),
+            tokens,
+        )
+    if tokens > room:
+        log.warning(
+            "story %s: even its first evidence sentence leaves a prompt of %d tokens, over the "
+            "model's context of %d with %d new; sent as it is",
+            story.id,
+            tokens,
+            generator.context_length,
+            new_tokens,
+        )
+    return kept
+
+
 def generate_stories(
     items: list[tuple[Story, Evidence]],
     prompt: PromptTemplate,
     generator: Generator,
     batch_size: int = 4,
+    max_seconds_per_story: float | None = None,
+    time_left: TimeLeft = no_budget,
 ) -> list[Draft | Exception]:
     """One call per story, several stories per batch where the generator can batch (decoding on
     a CPU is bound by memory bandwidth, so a batch costs little more than one sequence). A
-    story whose call fails gets its exception, never costing the others."""
+    story whose call fails gets its exception, never costing the others.
+
+    Time: a batch of k stories may take k x `max_seconds_per_story`, and never more than the
+    run's `time_left`; then the model is stopped and each unfinished answer gives a draft of
+    its finished sentences (`Draft.stopped`). A story whose turn comes after the run's budget
+    is spent gets OutOfTime: the model never sees it. Each prompt is fitted to the model's
+    context first (fit_to_context)."""
     drafts: list[Draft | Exception] = []
     for start in range(0, len(items), max(1, batch_size)):
         chunk = items[start : start + batch_size]
+        if _spent(time_left):
+            drafts += [OutOfTime() for _ in chunk]
+            continue
         requests = [
-            (story_messages(prompt, story, evidence), " ".join(s.text for s in evidence.sentences))
+            (
+                story_messages(
+                    prompt, story, fit_to_context(prompt, story, evidence, generator, STORY_TOKENS)
+                ),
+                " ".join(s.text for s in evidence.sentences),
+            )
             for story, evidence in chunk
         ]
-        answers = _batch_answers(generator, requests) if len(chunk) > 1 else None
+        answers: list[str | Exception] | None = None
+        if len(chunk) > 1:
+            seconds = allowance(len(chunk), max_seconds_per_story, time_left)
+            answers = _batch_answers(generator, requests, seconds)
         if answers is None:  # one story, no batching, or a failed batch: one at a time
-            answers = [_answer(generator, messages, copy_from) for messages, copy_from in requests]
+            answers = []
+            for messages, copy_from in requests:
+                if _spent(time_left):
+                    answers.append(OutOfTime())
+                    continue
+                seconds = allowance(1, max_seconds_per_story, time_left)
+                answers.append(_answer(generator, messages, copy_from, seconds))
         for (story, evidence), answer in zip(chunk, answers, strict=True):
             if isinstance(answer, Exception):
                 drafts.append(answer)
                 continue
+            stopped = isinstance(answer, StoppedForTime)
             headline, sentences = parse_story_answer(answer, len(evidence.sentences))
+            if stopped and "\n" not in answer.strip():
+                headline = ""  # cut off within its first line: the headline may be cut too
             # The whole story's text: "dies" may stand only in an article's later lines.
             story_text = " ".join(s.text for a in story.articles for s in a.sentences)
             headline = sentence_case(headline, story_text)
-            drafts.append(Draft(story.id, headline, sentences, answer))
+            drafts.append(Draft(story.id, headline, sentences, str(answer), stopped))
     return drafts
 
 
 def _batch_answers(
-    generator: Generator, requests: list[tuple[list[dict[str, str]], str]]
+    generator: Generator,
+    requests: list[tuple[list[dict[str, str]], str]],
+    max_seconds: float | None,
 ) -> list[str | Exception] | None:
     """The generator's answers to several prompts at once, or None when it cannot batch or the
     batch failed."""
@@ -262,16 +394,18 @@ def _batch_answers(
     if generate_many is None:
         return None
     try:
-        return list(generate_many(requests, max_new_tokens=STORY_TOKENS))
+        return list(generate_many(requests, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds))
     except Exception:
         return None
 
 
 def _answer(
-    generator: Generator, messages: list[dict[str, str]], copy_from: str
+    generator: Generator, messages: list[dict[str, str]], copy_from: str, max_seconds: float | None
 ) -> str | Exception:
     """One story's answer, or the exception that cost only that story."""
     try:
-        return generator.generate(messages, copy_from=copy_from, max_new_tokens=STORY_TOKENS)
+        return generator.generate(
+            messages, copy_from=copy_from, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds
+        )
     except Exception as exc:
         return exc

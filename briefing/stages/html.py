@@ -87,11 +87,16 @@ Source = tuple[str, int | None]  # a file, and the record or feed entry in it
 def cited_lines(briefing: Briefing) -> dict[Source, set[int]]:
     """Every cited line, by file (and record), in order of first citation."""
     lines: dict[Source, set[int]] = {}
-    for summary in briefing.summaries:
-        for sentence in (summary.headline, *summary.sentences):
-            for c in sentence.citations:
-                where = (c.path, c.record)
-                lines.setdefault(where, set()).update(range(c.start_line, c.end_line + 1))
+    citations = [
+        c
+        for summary in briefing.summaries
+        for sentence in (summary.headline, *summary.sentences)
+        for c in sentence.citations
+    ]
+    citations += [c for listed in briefing.listed for c in listed.citations]
+    for c in citations:
+        where = (c.path, c.record)
+        lines.setdefault(where, set()).update(range(c.start_line, c.end_line + 1))
     return lines
 
 

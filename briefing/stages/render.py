@@ -12,9 +12,20 @@ from briefing.records import (
     Citation,
     CitedSentence,
     Continuity,
+    ListedStory,
     Summary,
     briefing_to_data,
 )
+
+QUOTED_FOR_TIME = (
+    "*Quoted for time: the run's time budget (--max-minutes) was spent before this story was "
+    "written, so these are its sources' own sentences; the next run writes it.*"
+)
+STOPPED_FOR_TIME = (
+    "*Stopped for time: the writer was stopped at its time limit; the sentences it finished "
+    "that passed verification are kept, the rest is quoted from the sources.*"
+)
+LISTED_HEADING = "Also in today's articles"
 
 # Escapes that CommonMark (GitHub, editors) and Python-Markdown (our HTML) both honour: a
 # backslash before these; character references for "<", "|" and "&" before an entity name,
@@ -101,6 +112,8 @@ def render_markdown(
         f"{_plural(len(briefing.summaries), 'story', 'stories')} from "
         f"{_plural(briefing.article_count, 'article')}"
     )
+    if briefing.listed:
+        overview += f"; {_plural(len(briefing.listed), 'more story', 'more stories')} listed"
     if briefing.skipped:
         overview += f"; {_plural(len(briefing.skipped), 'input')} skipped (listed at the end)"
     out += [overview + ".", ""]
@@ -108,6 +121,8 @@ def render_markdown(
         out += ["No usable articles were found in the input folder.", ""]
     for number, summary in enumerate(briefing.summaries, start=1):
         out += _story_markdown(number, summary, notes)
+    if briefing.listed:
+        out += _listed_markdown(briefing.listed, notes)
     if briefing.skipped:
         out += ["## Skipped inputs", ""]
         out += [f"- {md_escape(s.path)}: {md_escape(s.reason)}" for s in briefing.skipped]
@@ -127,6 +142,10 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
     lines = [f"## {number}. {_sentence(headline, notes)}", ""]
     if summary.continuity is not None:
         lines += [continuity_line(summary.continuity), ""]
+    if summary.time_limit == "quoted":
+        lines += [QUOTED_FOR_TIME, ""]
+    elif summary.time_limit == "stopped":
+        lines += [STOPPED_FOR_TIME, ""]
     if summary.sentences:
         if all(s.kind == "quote" for s in summary.sentences):
             lines += ["*From the sources (no generated sentence passed verification):*", ""]
@@ -144,13 +163,31 @@ def _story_markdown(number: int, summary: Summary, notes: _Footnotes) -> list[st
     return lines
 
 
+def _listed_markdown(listed: tuple[ListedStory, ...], notes: _Footnotes) -> list[str]:
+    """Stories past --max-stories: one line each, the best title and where to read it."""
+    lines = [
+        f"## {LISTED_HEADING}",
+        "",
+        f"{_plural(len(listed), 'more story', 'more stories')}, not summarised (the briefing "
+        "summarises the stories most outlets report):",
+        "",
+    ]
+    for item in listed:
+        articles = item.story.articles
+        count = _plural(len(articles), "article")
+        lines.append(f"- {md_escape(item.title)}{notes.refs(item.citations)} ({count})")
+    lines.append("")
+    return lines
+
+
 def render_source_copies(briefing: Briefing) -> dict[str, str]:
     """The extracted text of each HTML page, JSON record and feed entry in the briefing, by its
     path relative to the briefing's folder (`sources/<id>.txt`): the lines its citations count."""
+    stories = [s.story for s in briefing.summaries] + [x.story for x in briefing.listed]
     return {
         article.copy: "\n".join(article.lines) + "\n"
-        for summary in briefing.summaries
-        for article in summary.story.articles
+        for story in stories
+        for article in story.articles
         if article.copy and article.lines
     }
 
