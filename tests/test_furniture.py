@@ -11,7 +11,7 @@ from briefing.pipeline import build_briefing, load_prompts, prepare_articles
 from briefing.records import briefing_from_data
 from briefing.sources import ingest
 from briefing.stages.clean import clean, headline_problem
-from briefing.stages.furniture import load_model, rule_reason
+from briefing.stages.furniture import load_model, rule_reason, without_post_attribution
 from briefing.stages.render import md_escape, render_json, render_markdown
 
 # Furniture of the kinds the issue found on real scraped pages, written for these tests.
@@ -37,6 +37,16 @@ FURNITURE = [
     "We use cookies to give you the best experience on our site.",
     "This feature is not available right now. Please try again later.",
     "The interactive transcript could not be loaded.",
+    # embedded posts as a page saved as text shows them
+    "— Anna Keller (@annakeller) Mar. 3, 2019",
+    "Harbour Watch (@harbourwatch) March 3, 2019.",
+    "pic.twitter.com/Ab12Cd34",
+    "A post shared by Anna Keller (@anna.keller) on Mar 3, 2019 at 7:02am PST",
+    "View this post on Instagram",
+    "Add a location to your Tweets",
+    "When you tweet with a location, the service stores that location.",
+    "Join our mailing list to hear about new events first.",
+    "This crawl was run at a level 2 (pages and their embeds).",
 ]
 # Article text that shares words with furniture, and must stay.
 TEXT = [
@@ -46,6 +56,10 @@ TEXT = [
     "Witnesses shared photos of the flood on Facebook.",
     "The court ruled that a language cannot be protected by copyright law.",
     "Updated figures published on Tuesday showed 300 homes were flooded.",
+    # embeds reported in prose are the article's own words
+    "The mayor wrote on his Twitter account (@keswinmayor) that the harbour would reopen.",
+    "Harbour Watch (@harbourwatch) posted a photo of the barge on March 3, 2019, at dawn.",
+    "The fire brigade shared a post on Instagram showing the damaged hull.",
 ]
 
 
@@ -121,7 +135,111 @@ def test_a_file_that_is_only_furniture_or_too_short_is_skipped_with_its_reason(t
     assert reasons["tweet.txt"] == "only page furniture (social-media widget)"
     assert reasons["crawl.txt"].startswith("only page furniture (web-archive crawl note")
     assert reasons["stub.txt"] == "too short to be news (1 words of text)"
-    assert reasons["index.txt"].startswith("mostly page furniture (linked teaser")
+    assert reasons["index.txt"].startswith(
+        "only page furniture and teasers left after cleaning (linked teaser"
+    )
+
+
+def test_an_embedded_posts_attribution_is_not_a_sentence_but_its_words_are_quoted_text(
+    tmp_path,
+):
+    long_post = " ".join(
+        f"Crossing {n}: the fog was so thick that the bow lights vanished at {n} knots."
+        for n in range(8)
+    )
+    write_files(
+        tmp_path,
+        {
+            "posts.txt": "Mayor answers critics of the harbour\n\n"
+            "The mayor of Port Keswin answered critics of the harbour authority on Sunday in a "
+            "series of posts:\n\n"
+            "The harbour reopens at noon, and the first ferry leaves for Elsholm at one. Thanks "
+            "to the divers! — Mayor Ruth Alden (@keswinmayor) March 3, 2019\n\n"
+            "Safe crossings everyone https://t.co/Ab12 pic.twitter.com/Xy12Zz — Mayor Ruth "
+            "Alden (@keswinmayor) March 3, 2019\n\n"
+            f"{long_post} A post shared by Ferry Fan (@ferry.fan) on Mar 3, 2019 at 7:02am PST\n\n"
+            "The quay is closed until noon.\n"
+            "— Harbour Watch (@harbourwatch) March 3, 2019\n\n"
+            "Her office said the ferry company would pay for the repairs to the quay.\n",
+        },
+    )
+    articles, skipped = prepare_articles(tmp_path)
+    assert skipped == []
+    article = articles[0]
+    sentences = [s.text for s in article.sentences]
+    assert not any("(@" in s or "pic.twitter" in s or "t.co/" in s for s in sentences)
+    assert "Thanks to the divers!" in sentences
+    assert "Crossing 7: the fog was so thick that the bow lights vanished at 7 knots." in sentences
+    assert article.boilerplate[12] == "embedded social-media post"
+    # a post's words still cite the line they are on
+    quay = next(s for s in article.sentences if s.text == "The quay is closed until noon.")
+    assert (quay.start_line, quay.end_line) == (11, 11)
+    assert sentences[-1].startswith("Her office said")
+
+
+def test_the_attribution_of_an_embedded_post_is_cut_from_its_line():
+    assert without_post_attribution(
+        "Stay safe out there — Harbour Watch (@harbourwatch) March 3, 2019"
+    ) == "Stay safe out there"
+    assert without_post_attribution(
+        "Fog again - Anna Keller (@annakeller) Mar. 3, 2019"
+    ) == "Fog again"
+    assert without_post_attribution("Foggy crossing today pic.twitter.com/Ab12Cd34") == (
+        "Foggy crossing today"
+    )
+    assert without_post_attribution(
+        "Morning crossing A post shared by Anna Keller (@anna.keller) on Mar 3, 2019 at 7:02am PST"
+    ) == "Morning crossing"
+    for line in TEXT:
+        assert without_post_attribution(line) == line
+
+
+def test_a_section_teaser_is_skipped_but_an_article_under_a_section_label_stays(tmp_path):
+    story = (
+        "A ferry struck a barge in thick fog on Thursday, injuring 14 passengers. "
+        "The harbour master said the ferry had left Elsholm on time. "
+        "Divers inspected the hull for six hours before the harbour reopened. "
+    )
+    write_files(
+        tmp_path,
+        {
+            "teaser.txt": "\nTravel\n\nThis spring the island ferries celebrate fifty years "
+            "of crossings, and a few lucky passengers will win a season ticket of their own.\n",
+            "section.txt": "\nTravel\n\n" + story * 4 + "\n",
+        },
+    )
+    articles, skipped = prepare_articles(tmp_path)
+    assert [a.path for a in articles] == ["section.txt"]
+    assert [(s.path, s.reason) for s in skipped] == [
+        ("teaser.txt", "a section teaser, not an article (a “Travel” label over 23 words of text)")
+    ]
+
+
+def test_a_pull_quote_or_a_quotation_is_not_a_title(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "pull.txt": '\n"I did not see the barge until it was too late."\n\nThe captain of '
+            "the Marlow Star spoke to reporters at the quay on Friday. “I did not see the barge "
+            "until it was too late,” he said.\n",
+            "quote-lede.txt": "\n“We are proud of every diver who worked through the night,” "
+            "Harbour Master Ines Vale said on Friday. “The quay is safe again.”\n",
+            "quote-then-text.txt": "\n“It was like driving into a wall,” said one passenger. "
+            "The ferry struck a barge in thick fog on Thursday.\n",
+        },
+    )
+    articles = {a.path: a for a in prepare_articles(tmp_path)[0]}
+    pull = articles["pull.txt"]
+    assert pull.title == ""
+    assert pull.lede_title.startswith("The captain of the Marlow Star spoke")
+    # the pull-quote repeats the text below it, so it is furniture, not a sentence
+    assert pull.boilerplate[2] == "pull-quote (repeated in the text)"
+    assert articles["quote-lede.txt"].lede_title == (
+        "Harbour Master Ines Vale: ‘We are proud of every diver who worked…’"
+    )
+    assert articles["quote-then-text.txt"].lede_title == (
+        "The ferry struck a barge in thick fog on Thursday."
+    )
 
 
 def test_titles_are_headlines_else_the_ledes_opening_words_marked_as_such(tmp_path):
@@ -162,6 +280,25 @@ def test_headline_check():
         "The ferry was carrying 212 passengers and 9 crew on its morning crossing from Elsholm."
     )
     assert headline_problem("Features")
+    # quotations and cut-off lines are not headlines...
+    assert headline_problem('"I\'m as shocked as you people."') == "pull-quote, not a headline"
+    assert headline_problem("“We will rebuild the quay”") == "pull-quote, not a headline"
+    assert headline_problem("I never saw the barge until it was too late.")
+    assert headline_problem("Ferry captain says he could not have seen the barge in…")
+    assert headline_problem("Ferry captain says he could not have seen the barge ...")
+    assert headline_problem(
+        "“I did not see the barge,” the captain of the ferry told the inquiry on Friday."
+    )
+    # ...but headlines that quote someone, or speak in the first person with a speaker, are
+    for headline in (
+        'Trump: "I will not resign"',
+        "I was wrong, says minister",
+        "'Several die' in island ferry crash",
+        '"Avatar" sequel breaks box-office record',
+        "I Love Lucy star dies at 90",
+        "‘We will rebuild’: Keswin mayor vows to reopen harbour",
+    ):
+        assert headline_problem(headline) is None, headline
 
 
 WIRE = (

@@ -17,7 +17,9 @@ from collections.abc import Iterator, Set
 from briefing.config import InputSettings
 from briefing.records import Article, Sentence
 from briefing.stages.furniture import (
+    EMBEDDED_POST,
     MAX_CLASSIFIED_WORDS,
+    SECTION_LABEL,
     FurnitureModel,
     group_of,
     line_contexts,
@@ -25,6 +27,7 @@ from briefing.stages.furniture import (
     normal_line,
     repeated_lines,
     rule_reason,
+    without_post_attribution,
 )
 from briefing.text import cap_sentence, remove_invisible, split_paragraph, words
 
@@ -51,6 +54,22 @@ FURNITURE_LINES_PER_TEXT_LINE = 3
 boilerplate_reason = rule_reason
 
 
+# A line that is one quotation and nothing else: '"I'm as shocked as you people."'
+_WHOLE_QUOTE = re.compile(r'^["“][^"“”]+["”]$')
+# Words of a speaker with no speaker named: "I'm as shocked as you people." ('I was wrong,
+# says minister' names one; "I Love Lucy star dies at 90" is no sentence)
+_FIRST_PERSON = re.compile(r"^I(['’](m|ve|ll|d))?\s[^:]*[.!?]$")
+_ATTRIBUTION = re.compile(r"\b(says?|said|tells?|told|admits?|insists?|claims?)\b|[:—–]")
+_CUT_OFF = re.compile(r"(…|\.\.\.)\s*$")
+# A lede that opens with a quotation: '"I am flattered," Stallone said in a statement.'
+_OPENS_WITH_QUOTE = re.compile(r"^[\"“‘]")
+_QUOTED_LEDE = re.compile(
+    r'^["“](?P<quote>[^"“”]+?)[,.!?]?["”],?\s+(?P<speaker>([A-Z][\w.\'’-]*\s+){0,3}[A-Z][\w.\'’-]*)'
+    r"\s+(said|says|told|added|wrote|tweeted|explained|insisted)\b"
+)
+PULL_QUOTE = "pull-quote, not a headline"
+
+
 def headline_problem(line: str) -> str | None:
     """Why a line cannot be an article's title, or None when it reads as a headline."""
     text = line.strip()
@@ -59,26 +78,47 @@ def headline_problem(line: str) -> str | None:
         return "page furniture"
     if _DATELINE.match(text):
         return "a dateline: the lede's first sentence"
+    if _WHOLE_QUOTE.match(text) or (_FIRST_PERSON.match(text) and not _ATTRIBUTION.search(text)):
+        return PULL_QUOTE
+    if _CUT_OFF.search(text):
+        return "cut off (ends with an ellipsis)"
     if count < MIN_TITLE_WORDS:
         return "too short"
     if count > MAX_TITLE_WORDS:
         return "too long"
     if text[:1].islower():
         return "starts in lower case: a sentence"
-    if re.search(r"[.!?]\s*$", text) and count > MAX_TITLE_WORDS_WITH_STOP:
+    if re.search(r"[.!?][\"”’]?\s*$", text) and count > MAX_TITLE_WORDS_WITH_STOP:
         return "a sentence (ends with a full stop)"
     return None
 
 
+LEDE_SENTENCES = 3  # a title from the lede comes from one of its first sentences
+
+
+def _opening_words(text: str, limit: int = LEDE_TITLE_WORDS) -> str:
+    tokens = text.split()
+    if len(tokens) <= limit:
+        return text
+    return " ".join(tokens[:limit]).rstrip(",;:—–-") + "…"
+
+
 def lede_title(sentences: tuple[Sentence, ...]) -> str:
-    """The first words of the lede, without its dateline, to stand in for a missing title."""
+    """The first words of the lede, without its dateline, to stand in for a missing title.
+    A quotation is not a headline: the first of the lede's sentences that does not open with
+    one is used, else the quotation under its speaker's name ('Stallone: “I am…”')."""
     if not sentences:
         return ""
-    text = _DATELINE.sub("", sentences[0].text).strip()
-    tokens = text.split()
-    if len(tokens) <= LEDE_TITLE_WORDS:
-        return text
-    return " ".join(tokens[:LEDE_TITLE_WORDS]).rstrip(",;:—–-") + "…"
+    lede = [_DATELINE.sub("", s.text).strip() for s in sentences[:LEDE_SENTENCES]]
+    for text in lede:
+        if text and not _OPENS_WITH_QUOTE.match(text):
+            return _opening_words(text)
+    quoted = _QUOTED_LEDE.match(lede[0])
+    if quoted:
+        speaker = quoted["speaker"]
+        quote = _opening_words(quoted["quote"], LEDE_TITLE_WORDS - len(speaker.split()))
+        return f"{speaker}: ‘{quote}’"
+    return _opening_words(lede[0])
 
 
 def _paragraphs(lines: tuple[str, ...], dropped: dict[int, str]) -> list[list[int]]:
@@ -101,6 +141,13 @@ def _has_text_after(lines: tuple[str, ...], number: int, dropped: dict[int, str]
     return any(
         line.strip() and n not in dropped for n, line in enumerate(lines, start=1) if n > number
     )
+
+
+def _quoted_again(lines: tuple[str, ...], number: int) -> bool:
+    """Whether the words of line `number` recur in a later line: a pull-quote set above the
+    article repeats a quotation of its text."""
+    quoted = normal_line(lines[number - 1])
+    return bool(quoted) and any(quoted in normal_line(line) for line in lines[number:])
 
 
 def _capped(spans: list[tuple[int, int]], text: str, max_words: int) -> Iterator[tuple[int, int]]:
@@ -162,6 +209,8 @@ def clean_article(
         problem = headline_problem(candidate)
         if problem is None and _has_text_after(article.lines, first_text, dropped):
             title, title_line = candidate, first_text
+        elif problem == PULL_QUOTE and _quoted_again(article.lines, first_text):
+            dropped[first_text] = "pull-quote (repeated in the text)"
     if title_line is not None:
         dropped.setdefault(title_line, "title")
 
@@ -189,7 +238,7 @@ def clean_article(
         text = ""
         starts: list[tuple[int, int]] = []  # (char offset, line number)
         for number in run:
-            line = remove_invisible(article.lines[number - 1]).strip()
+            line = without_post_attribution(remove_invisible(article.lines[number - 1]).strip())
             if is_markdown:
                 line = _MD_PREFIX.sub("", line)
             if text:
@@ -262,13 +311,28 @@ def unusable_reason(article: Article) -> str | None:
         return f"too short to be news ({count} words of text)"
     if count < MOSTLY_FURNITURE_WORDS and furniture >= FURNITURE_LINES_PER_TEXT_LINE * text_lines:
         return (
-            f"mostly page furniture ({_main_reasons(article)}); the {count} words left are "
-            "too little to be news"
+            f"only page furniture and teasers left after cleaning ({_main_reasons(article)}; "
+            f"{count} words of text)"
+        )
+    label = _section_label(article)
+    if label and count < MOSTLY_FURNITURE_WORDS:
+        return (
+            f"a section teaser, not an article (a “{label}” label over {count} words of text)"
         )
     return None
 
 
-_NOT_FURNITURE = ("title", "metadata", "heading")
+def _section_label(article: Article) -> str | None:
+    """The section name ("Features") the file was saved under, where one stands alone in it."""
+    for number, reason in article.boilerplate.items():
+        if reason == SECTION_LABEL and 1 <= number <= len(article.lines):
+            return article.lines[number - 1].strip()
+    return None
+
+
+# An embedded post is quoted content, not furniture around the text: an article made of a
+# paragraph and the tweets it reports on is still an article.
+_NOT_FURNITURE = ("title", "metadata", "heading", EMBEDDED_POST)
 
 
 def _main_reasons(article: Article) -> str:

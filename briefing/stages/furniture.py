@@ -28,6 +28,43 @@ from briefing.text import words
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
+SECTION_LABEL = "section label"
+EMBEDDED_POST = "embedded social-media post"
+_MONTHS = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_POST_DATE = _MONTHS + r"\s+\d{1,2},?\s+\d{4}(\s+at\s+\d{1,2}:\d{2}\s*[ap]\.?m\.?(\s+[a-z]{2,4})?)?"
+# An embedded post as a page saved as text shows it: the post's words, then its attribution,
+# "— Name (@handle) June 20, 2017" (Twitter) or "A post shared by Name (@handle) on Jun 20,
+# 2017 at 10:33am PDT" (Instagram), with the post's picture and short links before it. The
+# words are quoted text (briefing/data/furniture_labels.tsv labels them so); the attribution
+# and the links are furniture.
+_POST_ATTRIBUTION = re.compile(
+    r"(\s*(https?://t\.co/\S+|pic\.twitter\.com/\S+))*"
+    r"(\s*([—–]|-{1,2})\s*[^—–()]{0,60}?\s*\(@[\w.]{1,30}\)\s+" + _POST_DATE
+    + r"|\s*\ba post shared by\b.{0,80}?\(@[\w.]{1,30}\)\s+on\s+" + _POST_DATE + r")\s*\.?$",
+    re.I,
+)
+# the attribution alone, its dash lost to a sentence split: "Ghostface Killah (@ghostface) June
+# 20, 2017."
+_BARE_ATTRIBUTION = re.compile(
+    r"[^—–()!?-]{1,40}?\(@[\w.]{1,30}\)\s+" + _POST_DATE + r"\s*\.?", re.I
+)
+_POST_LINKS = re.compile(r"(\s*(https?://t\.co/\S+|pic\.twitter\.com/\S+))+\s*$", re.I)
+POST_TAIL_CHARS = 200  # an attribution and its links fit in this many characters
+
+
+def without_post_attribution(line: str) -> str:
+    """The line without the attribution and links of an embedded post it ends with (the
+    line itself when it ends with none)."""
+    if _BARE_ATTRIBUTION.fullmatch(line.strip()):
+        return ""
+    tail_start = max(len(line) - POST_TAIL_CHARS, 0)
+    tail = line[tail_start:]
+    found = _POST_ATTRIBUTION.search(tail) or _POST_LINKS.search(tail)
+    if found is None:
+        return line
+    return line[: tail_start + found.start()].rstrip()
+
+
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "comment form",
@@ -47,7 +84,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(telegram|whatsapp|twitter|facebook|instagram|youtube|tiktok|channel|newsletter|"
             r"us on|our app|\w+ app|podcast|alerts)\b"
             r"|^(follow|like) (us|me|\w+)( at| on)?:? ?(https?://|\w+\.com)"
-            r"|\b(email|e-mail) sign up\b|\bin your inbox\b|\bbreaking news (emails|alerts)\b",
+            r"|\b(email|e-mail) sign up\b|\bin your inbox\b|\bbreaking news (emails|alerts)\b"
+            r"|\bjoin our mailing list\b",
             re.I,
         ),
     ),
@@ -99,8 +137,9 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "social-media widget",
         re.compile(
-            r"^tweet with a location$|\badd location information to your tweets\b"
-            r"|\btweet location history\b|^a post shared by\b"
+            r"^tweet with a location$|\badd (a )?location( information)? to your tweets\b"
+            r"|\bwhen you tweet with a location\b|\btweet location history\b"
+            r"|^a post shared by\b|^view this post on instagram$"
             r"|^(facebook|twitter|pinterest|email|share)( (facebook|twitter|pinterest|email|"
             r"share|copy link))+\b",
             re.I,
@@ -111,7 +150,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bcrawl (data|start|end)\b|^crawl of\b|\bcrawls are part of an effort\b|\bwayback machine\b"
             r"|\barchive-?it\b|\bweb (wide )?crawl\b|\bseed ?list\b|\bthe seed for \w+\b"
-            r"|\bwide\d{5}\b|\bwarc files?\b|\binternet archive\b.{0,80}\bcrawl",
+            r"|\bwide\d{5}\b|\bwarc files?\b|\binternet archive\b.{0,80}\bcrawl"
+            r"|^this crawl (was|is)\b|\bcrawls (were )?performed by\b",
             re.I,
         ),
     ),
@@ -133,7 +173,19 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "story highlights or teaser",
-        re.compile(r"^story highlights\b|^features$|^image \d+ of \d+$", re.I),
+        re.compile(r"^story highlights\b|^image \d+ of \d+$", re.I),
+    ),
+    (
+        # The name of a site's section standing alone: over an article it is a heading, over
+        # one short paragraph and nothing else it marks a section-front teaser (clean skips
+        # such a file).
+        SECTION_LABEL,
+        re.compile(
+            r"^(features?|entertainment|lifestyle|opinion|sports?|business|politics|world|"
+            r"culture|arts|style|travel|health|tech|technology|science|celebrity|celebrities|"
+            r"tv|movies|music|local|national|u\.?s\.?|news|top stories|in pictures)$",
+            re.I,
+        ),
     ),
     (
         "credit line",
@@ -208,6 +260,8 @@ def rule_reason(line: str) -> str | None:
     text = line.strip()
     if not text:
         return None
+    if not without_post_attribution(text).strip(" .-—–"):
+        return EMBEDDED_POST  # an embedded post's attribution or picture link on its own
     if len(text) > LONG_LINE_CHARS:
         text = text[:OPENING_CHARS]
     for reason, pattern in _RULES:
