@@ -494,6 +494,9 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
             throughput = getattr(writer.loaded, "throughput", None)
             if throughput is not None:
                 log.info("%s", throughput())
+        embed_cache = getattr(embedder, "summary", None)  # backends/vector_cache.py
+        if embed_cache is not None:
+            log.info("%s", embed_cache())
         briefing = Briefing(
             date=options.date,
             summaries=tuple(summaries),
