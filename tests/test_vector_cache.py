@@ -251,3 +251,38 @@ def test_a_second_daily_run_embeds_nothing_and_a_changed_article_only_its_senten
     run("out3")
     assert len(models) == 2
     assert models[1].texts and all("mph" in t for t in models[1].texts)
+
+
+def test_the_embedder_batches_by_length_and_answers_in_the_order_asked():
+    """TransformersEmbedder sorts texts by length into batches (less padding); every row must
+    still be its own text's vector."""
+    import torch
+
+    class Tokenizer:
+        def __call__(self, texts, padding, truncation, max_length, return_tensors):
+            ids = [[len(w) for w in t.split()] or [1] for t in texts]
+            width = max(map(len, ids))
+            return {
+                "input_ids": torch.tensor([row + [0] * (width - len(row)) for row in ids]),
+                "attention_mask": torch.tensor(
+                    [[1] * len(r) + [0] * (width - len(r)) for r in ids]
+                ),
+            }
+
+    class Model:
+        config = type("Config", (), {"hidden_size": 8})
+
+        def __call__(self, input_ids, attention_mask):
+            hidden = torch.nn.functional.one_hot(input_ids % 8, 8).float()
+            return type("Output", (), {"last_hidden_state": hidden})
+
+    embedder = transformers_backend.TransformersEmbedder.__new__(
+        transformers_backend.TransformersEmbedder
+    )
+    embedder.tokenizer, embedder.model = Tokenizer(), Model()
+    embedder.batch_size, embedder.max_length = 2, 16
+    texts = ["a much longer sentence with many words", "short", "two words", "x yy zzz"]
+    together = embedder.embed(texts)
+    alone = np.concatenate([embedder.embed([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-6)
+    assert not np.allclose(together[0], together[1])
