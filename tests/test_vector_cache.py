@@ -73,6 +73,7 @@ def test_the_model_is_not_loaded_when_every_text_is_cached(tmp_path):
         tmp_path / CACHE_FILE,
     )
     second.embed(TEXTS[:2])
+    assert second.embed([]).shape == (0, FakeEmbedder.dim)
     assert loads == []
     second.embed(["A sentence no run has seen."])
     assert loads == [1]

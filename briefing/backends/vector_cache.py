@@ -244,6 +244,9 @@ class CachedEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
+            self._open()
+            if self._dim is not None:  # no need to load the model to answer nothing
+                return np.zeros((0, self._dim), dtype=np.float32)
             return self.inner.embed(texts)
         keys = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest() for t in texts]
         stored = self._read(keys)
