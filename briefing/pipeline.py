@@ -649,6 +649,9 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 log.info("%s", throughput())
             figures = getattr(writer.loaded, "throughput_data", None)
             writer_figures = figures() if figures is not None else None
+        embed_cache = getattr(embedder, "summary", None)  # backends/vector_cache.py
+        if embed_cache is not None:
+            log.info("%s", embed_cache())
         briefing = Briefing(
             date=options.date,
             summaries=tuple(summaries),

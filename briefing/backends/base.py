@@ -127,10 +127,24 @@ def load_generator(
 def load_embedder(
     config: Config, name: str | None = None, say: Say = log.info, allow_pull: bool = True
 ) -> Embedder:
-    """The embedder profile `name` (default: the config's default embedder), loaded."""
+    """The embedder profile `name` (default: the config's default embedder), behind the
+    embedding cache shared by every run (backends/vector_cache.py). The model itself loads on
+    the first text the cache does not hold."""
+    from briefing.backends.vector_cache import CachedEmbedder, embedder_identity
+
     name = name or config.default_embedder
     profile = config.profile(name, "embedder")
-    return backend(profile).load_embedder(name, profile, say, allow_pull)
+    module = backend(profile)
+    identity = embedder_identity(name, profile)
+    if identity is None:  # weights not here yet: load (and pull) them, then the cache can key
+        loaded = module.load_embedder(name, profile, say, allow_pull)
+        identity = embedder_identity(name, profile)
+        if identity is None:
+            return loaded
+        return CachedEmbedder(name, identity, lambda: loaded)
+    return CachedEmbedder(
+        name, identity, lambda: module.load_embedder(name, profile, say, allow_pull)
+    )
 
 
 def prepare_weights(config: Config, name: str, say: Say = log.info, force: bool = False) -> Path:

@@ -230,11 +230,15 @@ class TransformersEmbedder:
         dim = self.model.config.hidden_size
         if not texts:
             return np.zeros((0, dim), dtype=np.float32)
-        rows = []
+        # Batches of texts of similar length: a batch is padded to its longest text, so mixed
+        # lengths waste most of the work on padding. Rows go back in the order asked.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        result = np.zeros((len(texts), dim), dtype=np.float32)
         with torch.inference_mode():
-            for start in range(0, len(texts), self.batch_size):
+            for start in range(0, len(order), self.batch_size):
+                chosen = order[start : start + self.batch_size]
                 batch = self.tokenizer(
-                    list(texts[start : start + self.batch_size]),
+                    [texts[i] for i in chosen],
                     padding=True,
                     truncation=True,
                     max_length=self.max_length,
@@ -244,8 +248,8 @@ class TransformersEmbedder:
                 mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                rows.append(pooled.numpy())
-        return np.concatenate(rows).astype(np.float32)
+                result[chosen] = pooled.numpy()
+        return result
 
 
 class Int8Writer:
