@@ -261,3 +261,58 @@ def test_include_list_applies_the_same_rules(tmp_path):
     articles, [skip] = ingest(tmp_path / "in", include=["a.txt", "link.txt"])
     assert [a.path for a in articles] == ["a.txt"]
     assert skip.path == "link.txt" and "outside the input folder" in skip.reason
+
+
+def test_a_mixed_folder_gives_one_briefing_whose_stories_cross_formats(
+    tmp_path, monkeypatch, capsys, unreadable_even_as_root
+):
+    """Issue 16's folder: the examples (txt, md), the format fixtures (HTML, JSON lines, JSON,
+    RSS, Atom, cp1252 and UTF-16 text), a syndicated copy and the hostile corpus, in one input
+    folder. One briefing; a story mixes formats; the skipped list names exactly the hostile
+    files (and the examples' empty download); the citations pass `briefing verify`."""
+    import json
+    import shutil
+
+    from conftest import REPO
+
+    from briefing.audit import audit
+    from briefing.config import VerifySettings
+
+    folder, outside = tmp_path / "in", tmp_path / "outside"
+    shutil.copytree(REPO / "examples" / "articles", folder)
+    shutil.copytree(REPO / "tests" / "fixtures" / "inputs", folder / "formats")
+    ferry = next(folder.glob("keswin-courier/*ferry*.txt"))
+    (folder / "syndicated").mkdir()
+    (folder / "syndicated" / "ferry-wire.txt").write_text(ferry.read_text(encoding="utf-8"))
+    outside.mkdir()
+    (folder / "hostile").mkdir()
+    expected = hostile_corpus(folder / "hostile", outside)
+    out, markdown = run_briefing(monkeypatch, capsys, folder, tmp_path / "out")
+
+    hostile = {f"hostile/{rel}" for rel, reason in expected.items() if reason}
+    listed = {line[2:].split(": ", 1)[0] for line in skipped_section(markdown)}
+    malformed_records = {  # the fixture's JSON lines file holds two broken records on purpose
+        "formats/wire/2026-11-19.jsonl, line 3",
+        "formats/wire/2026-11-19.jsonl, line 4",
+    }
+    assert listed == {md_escape(p) for p in hostile} | malformed_records | {
+        "inbox/download-failed.txt"
+    }
+
+    data = json.loads((out / "2026-11-22.json").read_text())
+    suffixes = [
+        {src["path"].rsplit(".", 1)[-1] for src in story["sources"]} for story in data["stories"]
+    ]
+    extracted = {"html", "jsonl", "json", "rss", "xml"}
+    # an event told in a saved page or a feed and in plain text files, as one story
+    assert any(s & extracted and s & {"txt", "md"} for s in suffixes), suffixes
+    ferry_story = next(
+        story
+        for story in data["stories"]
+        if any(src["path"] == "syndicated/ferry-wire.txt" for src in story["sources"])
+    )
+    assert any(
+        src["path"] == ferry.relative_to(folder).as_posix() for src in ferry_story["sources"]
+    )
+    checks = audit(out / "2026-11-22.md", folder, FakeEmbedder(), VerifySettings())
+    assert checks and [c for c in checks if not c.ok and "file" in " ".join(c.problems)] == []
