@@ -57,9 +57,20 @@ ConfigOption = Annotated[
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
+    """Log lines on stderr; off a terminal (cron, a log file) each starts with an ISO timestamp
+    and no progress bar is drawn."""
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("briefing: %(message)s"))
+    if sys.stderr.isatty():
+        handler.setFormatter(logging.Formatter("briefing: %(message)s"))
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s briefing: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S%z")
+        )
+        # transformers converts GGUF files under a plain tqdm bar that its own
+        # disable_progress_bar() does not reach; tqdm reads TQDM_DISABLE when first imported,
+        # which is after this (the CLI imports no model library before its options are checked).
+        os.environ.setdefault("TQDM_DISABLE", "1")
     root = logging.getLogger("briefing")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -244,9 +255,9 @@ def schedule_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder the briefings go into.")] = Path(
         "briefings"
     ),
-    at: Annotated[str, typer.Option(help="Time of day, HH:MM (local time).")] = "06:00",
+    at: Annotated[str, typer.Option(help="Time of day, HH:MM (local time).")] = "06:30",
     log_dir: Annotated[
-        Path | None, typer.Option("--log-dir", help="Folder for the log (default: OUT/logs).")
+        Path | None, typer.Option("--log-dir", help="Folder for the log (default: OUT).")
     ] = None,
     model: Annotated[
         str | None, typer.Option("--model", "-m", help="Generator profile for the runs.")
@@ -263,7 +274,7 @@ def schedule_command(
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError
     except ValueError:
-        raise typer.BadParameter(f"{at!r} is not a time of day such as 06:00") from None
+        raise typer.BadParameter(f"{at!r} is not a time of day such as 06:30") from None
     args = [str(input_dir.absolute()), "--out", str(out.absolute()), "--quiet"]
     if model:
         args += ["--model", model]
@@ -274,7 +285,7 @@ def schedule_command(
     if keep:
         args += ["--keep", str(keep)]
     schedule = make_schedule(
-        args, log_dir or out / "logs", hour, minute, offline=_offline_ready(config, model)
+        args, log_dir or out, hour, minute, offline=_offline_ready(config, model)
     )
     typer.echo(format_schedule(schedule), nl=False)
 

@@ -9,8 +9,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# Passed on to the scheduled run when set here: where weights and config are found.
-_PASSED_ON = ("BRIEFING_CACHE_DIR", "BRIEFING_CONFIG", "HF_HOME", "HF_HUB_CACHE")
+# Passed on to the scheduled run when set here: where weights and config are found (cron's
+# environment has none of them, and a cache it cannot find is downloaded and converted again).
+_PASSED_ON = (
+    "BRIEFING_CACHE_DIR",
+    "XDG_CACHE_HOME",
+    "BRIEFING_CONFIG",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+)
 
 
 @dataclass(frozen=True)

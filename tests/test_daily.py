@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -324,8 +325,9 @@ def test_manifest_has_run_facts(tmp_path):
         assert db.execute("SELECT count(*) FROM articles").fetchone() == (3,)
 
 
-@pytest.mark.parametrize("when", ["06:30"])
+@pytest.mark.parametrize("when", [["--at", "06:30"], []])  # 06:30 is also the default
 def test_schedule_prints_crontab_and_systemd(tmp_path, when):
+    env = {k: v for k, v in os.environ.items() if k not in ("BRIEFING_CACHE_DIR", "HF_HOME")}
     result = subprocess.run(
         [
             sys.executable,
@@ -335,18 +337,20 @@ def test_schedule_prints_crontab_and_systemd(tmp_path, when):
             str(tmp_path / "in"),
             "--out",
             str(tmp_path / "out"),
-            "--at",
-            when,
+            *when,
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**env, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "xdg cache")},
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     cron = next(line for line in lines if line.startswith("30 6 * * * "))
-    log_dir = tmp_path / "out" / "logs"
-    assert f"mkdir -p {log_dir} && HF_HUB_OFFLINE=1 " in cron
+    log_dir = tmp_path / "out"
+    # the cache the weights were fetched into is where the run will look for them
+    assert f"XDG_CACHE_HOME='{tmp_path / 'xdg cache'}'" in cron
+    assert f"Environment='XDG_CACHE_HOME={tmp_path / 'xdg cache'}'" in result.stdout
+    assert f"mkdir -p {log_dir} && " in cron and " HF_HUB_OFFLINE=1 " in f" {cron}"
     assert (
         f"run {tmp_path / 'in'} --out {tmp_path / 'out'} --quiet >> {log_dir}/cron.log 2>&1" in cron
     )
@@ -370,6 +374,11 @@ def test_progress_bar_on_a_terminal_plain_lines_under_cron(tmp_path):
     assert plain.returncode == 0, plain.stderr
     assert "stories written" not in plain.stderr
     assert not any(ch in plain.stderr for ch in "\x1b\r\b"), "control characters in the log"
+    # each line of the log says when it was written (cron.log grows a morning at a time)
+    lines = plain.stderr.splitlines()
+    assert lines and all(
+        re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} briefing: ", line) for line in lines
+    ), plain.stderr
 
     # the same run on a terminal draws a progress bar of the stories written
     primary, secondary = pty.openpty()
@@ -395,3 +404,23 @@ def test_progress_bar_on_a_terminal_plain_lines_under_cron(tmp_path):
         shown += chunk
     assert run.wait(timeout=120) == 0
     assert b"stories written" in shown
+    assert re.search(rb"^briefing: ", shown, flags=re.M)  # no timestamps on a terminal
+
+
+def test_no_library_progress_bar_in_a_log():
+    """transformers draws a tqdm bar while it converts a GGUF file ("Converting and
+    de-quantizing GGUF tensors..."); written to cron.log it is a line of carriage returns."""
+    probe = (
+        "from briefing import cli; cli._setup_logging(False, False)\n"
+        "from tqdm.auto import tqdm\n"
+        "for _ in tqdm(range(3), desc='Converting and de-quantizing GGUF tensors...'): pass\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TQDM_DISABLE"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**env, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Converting" not in result.stderr, result.stderr

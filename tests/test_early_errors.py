@@ -23,13 +23,13 @@ finally:
 """
 
 
-def run_probe(*args, cache):
+def run_probe(*args, cache, cwd=REPO):
     """The probe's result and the CPU seconds it took: CPU time, not wall time, so that the
     figure holds on a machine busy with other work."""
     env = {**os.environ, "BRIEFING_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=REPO
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env, cwd=cwd
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -84,7 +84,11 @@ def test_importing_the_cli_imports_no_model_library():
 )
 def test_a_fixable_mistake_is_reported_in_under_two_seconds(tmp_path, args, message, code):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
-    result, seconds = run_probe(*args, cache=tmp_path / "empty-cache")
+    # an empty folder as the working directory: the relative paths above name nothing there,
+    # even in a checkout where the README's Quick start wrote briefings/2026-11-22.md
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    result, seconds = run_probe(*args, cache=tmp_path / "empty-cache", cwd=cwd)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == code
     assert lines[0].startswith(message) or message in lines, result.stderr

@@ -178,18 +178,25 @@ def test_an_embedded_posts_attribution_is_not_a_sentence_but_its_words_are_quote
 
 
 def test_the_attribution_of_an_embedded_post_is_cut_from_its_line():
-    assert without_post_attribution(
-        "Stay safe out there — Harbour Watch (@harbourwatch) March 3, 2019"
-    ) == "Stay safe out there"
-    assert without_post_attribution(
-        "Fog again - Anna Keller (@annakeller) Mar. 3, 2019"
-    ) == "Fog again"
+    assert (
+        without_post_attribution(
+            "Stay safe out there — Harbour Watch (@harbourwatch) March 3, 2019"
+        )
+        == "Stay safe out there"
+    )
+    assert (
+        without_post_attribution("Fog again - Anna Keller (@annakeller) Mar. 3, 2019")
+        == "Fog again"
+    )
     assert without_post_attribution("Foggy crossing today pic.twitter.com/Ab12Cd34") == (
         "Foggy crossing today"
     )
-    assert without_post_attribution(
-        "Morning crossing A post shared by Anna Keller (@anna.keller) on Mar 3, 2019 at 7:02am PST"
-    ) == "Morning crossing"
+    assert (
+        without_post_attribution(
+            "Morning crossing A post shared by Anna Keller (@anna.keller) on Mar 3, 2019 at 7:02am PST"
+        )
+        == "Morning crossing"
+    )
     for line in TEXT:
         assert without_post_attribution(line) == line
 

@@ -175,3 +175,69 @@ def test_readme_describes_the_labelled_folder_eval_reads(tmp_path):
     assert labelled_articles(root) == {"ferry": ["ferry/courier.txt", "ferry/radio.txt"]}
     assert reference_summary(root / "clusters" / "ferry") == "A ferry hit a barge."
     assert textwrap.dedent(layout).count("clusters/") >= 1
+
+
+def test_install_commands_offer_the_cpu_build_of_torch():
+    """PyPI's Linux torch is the CUDA build (a 527 MB wheel and GBs of nvidia-* packages): every
+    install of torch, in the README and in CI, offers PyTorch's CPU index beside PyPI (an extra
+    index, so that an install still works where that index cannot be reached)."""
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    installs = [
+        part
+        for command in shell_commands() + ci
+        for part in command.split("&&")
+        if "pip install" in part and "torch" in part
+    ]
+    assert len(installs) >= 3, installs
+    for part in installs:
+        assert "--extra-index-url https://download.pytorch.org/whl/cpu" in part, part
+        assert "--index-url" not in part.replace("--extra-index-url", ""), part
+
+
+def test_readme_runs_do_not_overwrite_each_other_and_their_folders_are_ignored():
+    """Two runs of the README with different models write to different folders (a run replaces
+    the briefing of its date), and git ignores the folders the README has a user make."""
+    runs = [c for c in shell_commands() if " run " in c and "--out" in c]
+    outputs = {}
+    for command in runs:
+        out = command.split("--out ")[1].split()[0].rstrip("/")
+        model = command.split("--model ")[1].split()[0] if "--model" in command else "default"
+        outputs.setdefault(out, set()).add(model)
+    assert all(len(models) == 1 for models in outputs.values()), outputs
+    ignored = (REPO / ".gitignore").read_text().splitlines()
+    for folder in [*outputs, "my-eval"]:
+        assert f"/{folder}/" in ignored, folder
+
+
+def test_readme_crontab_line_agrees_with_briefing_schedule(tmp_path):
+    """`briefing schedule` with its defaults prints the README's time and log file."""
+    result = subprocess.run(
+        [sys.executable, "-m", "briefing", "schedule", "inbox", "--out", "briefings"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    [block] = code_blocks("crontab")
+    [entry] = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    [printed] = [line for line in result.stdout.splitlines() if line and line[0].isdigit()]
+    assert printed.split()[:5] == entry.split()[:5]
+    assert "--out briefings " in entry and entry.endswith(">> briefings/cron.log 2>&1")
+    assert printed.endswith(f">> {tmp_path / 'briefings' / 'cron.log'} 2>&1"), printed
+
+
+def test_model_sizes_agree_between_briefing_models_and_the_readme():
+    """The GGUF sizes `briefing models` prints (from models.yaml) are the README table's."""
+    import yaml
+
+    profiles = yaml.safe_load((REPO / "models.yaml").read_text())["profiles"]
+    rows = {line.split("`")[1]: line for line in README.splitlines() if line.startswith("| `")}
+    sizes = {
+        name: m.group(1)
+        for name, profile in profiles.items()
+        if name in rows and (m := re.search(r"GGUF, ([\d.]+ [MG]B)", profile["description"]))
+    }
+    assert "smollm2-135m" in sizes
+    for name, size in sizes.items():
+        assert size in rows[name], (name, size, rows[name])
