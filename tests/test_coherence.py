@@ -193,3 +193,28 @@ def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
     story = "His lawyer Mark O'Mara said the police protect George Zimmerman."
     assert unintroduced_names("He is protected, O'Mara said.", "", story) == ["O'Mara"]
     assert unintroduced_names("He is protected, Mark O'Mara said.", "", story) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Read on for the backstage reactions of the night's winners.",
+        "Click through the gallery to see the winners.",
+        "Sign up for the daily newsletter.",
+        "Watch the moment unfold below:",
+    ],
+)
+def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
+    assert "tells the reader what to do" in voice_problem(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Clicking noises were heard before the crash, police said.",
+        "Downloads of the app rose 40 percent in a week.",
+        "Watchdogs said the bank had broken the rules.",
+    ],
+)
+def test_news_that_starts_like_a_call_out_is_news(sentence):
+    assert voice_problem(sentence) is None

@@ -378,3 +378,24 @@ def test_a_headline_that_turns_round_who_sued_whom_is_not_printed(tmp_path, fake
         VerifySettings(),
     )
     assert all("turns round" not in r.reason for r in summary.rejected)
+
+
+@pytest.mark.parametrize(
+    ("lede", "headline"),
+    [
+        # a cut inside the relative clause left it unfinished
+        (
+            "The Keswin Courier is being sued by two harbour pilots who say a reporter for the "
+            "paper followed them home in a hired car.",
+            "The Keswin Courier is being sued by two harbour pilots",
+        ),
+        # the main clause closes round its aside
+        (
+            "Ines Calder, the harbour master who has run Port Keswin for eleven years and "
+            "trained most of its pilots, resigned on Friday after the ferry inquiry.",
+            "Ines Calder resigned on Friday after the ferry inquiry",
+        ),
+    ],
+)
+def test_a_headline_from_the_lede_never_ends_inside_a_clause(lede, headline):
+    assert headline_from_lede(lede, 14) == headline

@@ -316,9 +316,7 @@ def unusable_reason(article: Article) -> str | None:
         )
     label = _section_label(article)
     if label and count < MOSTLY_FURNITURE_WORDS:
-        return (
-            f"a section teaser, not an article (a “{label}” label over {count} words of text)"
-        )
+        return f"a section teaser, not an article (a “{label}” label over {count} words of text)"
     return None
 
 

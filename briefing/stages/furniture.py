@@ -39,8 +39,11 @@ _POST_DATE = _MONTHS + r"\s+\d{1,2},?\s+\d{4}(\s+at\s+\d{1,2}:\d{2}\s*[ap]\.?m\.
 # and the links are furniture.
 _POST_ATTRIBUTION = re.compile(
     r"(\s*(https?://t\.co/\S+|pic\.twitter\.com/\S+))*"
-    r"(\s*([—–]|-{1,2})\s*[^—–()]{0,60}?\s*\(@[\w.]{1,30}\)\s+" + _POST_DATE
-    + r"|\s*\ba post shared by\b.{0,80}?\(@[\w.]{1,30}\)\s+on\s+" + _POST_DATE + r")\s*\.?$",
+    r"(\s*([—–]|-{1,2})\s*[^—–()]{0,60}?\s*\(@[\w.]{1,30}\)\s+"
+    + _POST_DATE
+    + r"|\s*\ba post shared by\b.{0,80}?\(@[\w.]{1,30}\)\s+on\s+"
+    + _POST_DATE
+    + r")\s*\.?$",
     re.I,
 )
 # the attribution alone, its dash lost to a sentence split: "Ghostface Killah (@ghostface) June

@@ -291,6 +291,25 @@ def verify_headline(
 _ASIDE = re.compile(r",\s[^,]{3,90},\s|\s\([^)]{1,60}\)")
 
 
+# In a lede, only a description of a name is an aside ("George Zimmerman, the neighborhood
+# watch volunteer ..., is being protected"): ", Brittany Lewis," names the one who acted, and
+# "Like every year, the 2012 Emmys had ..., predictable winners" describes no name.
+_DESCRIPTION = re.compile(
+    r"\b[A-Z][\w.’'-]*(,\s(?:the|a|an|who|which|whose|one of)\s[^,“”\"]{3,90},\s)(?=[a-z])"
+)
+
+
+def _without_descriptions(text: str, max_words: int) -> str:
+    """The lede without the descriptions of its names, longest first, while over the limit."""
+    while len(text.split()) > max_words:
+        found = list(_DESCRIPTION.finditer(text))
+        if not found:
+            break
+        longest = max(found, key=lambda m: len(m.group(1)))
+        text = " ".join(f"{text[: longest.start(1)]} {text[longest.end(1) :]}".split())
+    return text
+
+
 def shorten_headline(headline: str, max_words: int) -> str:
     """A headline over the limit without its asides ("Prodigy, one-half of ... Mobb Deep, dies
     at 42" -> "Prodigy dies at 42"), longest first, while it is over; else as written."""
@@ -364,6 +383,10 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     if opens_with_pronoun(text) or text.startswith(("“", '"', "‘", "'")):
         return None
     text = text.rstrip(" .!?")
+    if len(text.split()) > max_words:
+        # "George Zimmerman, the neighborhood watch volunteer facing ..., is being protected":
+        # the main clause closes round its asides.
+        text = _without_descriptions(text, max_words)
     if min_words <= len(text.split()) <= max_words:
         return text
     clause_cuts = []
@@ -376,9 +399,21 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     # "Former runner-up for the Miss Delaware pageant" names no event: a cut must keep a verb.
     for cut in [*clause_cuts, *phrase_cuts]:
         clause = text[:cut].rstrip(" ,;:")
-        if min_words <= len(clause.split()) <= max_words and has_finite_verb(clause):
+        if (
+            min_words <= len(clause.split()) <= max_words
+            and has_finite_verb(clause)
+            and not _RELATIVE.search(clause)
+            and clause.split()[-1].lower() not in _DANGLING_ENDS
+        ):
             return clause
     return None
+
+
+# A cut after a relative pronoun leaves its clause unfinished ("CNN is being sued by two EMTs
+# who say a foreign correspondent"): the cut goes before it or elsewhere.
+_RELATIVE = re.compile(r"\s(?:who|whom|whose|which|where)\s")
+# "... made phone calls from jail in": a headline does not end on a word that needs another.
+_DANGLING_ENDS = frozenset("in on at for from by of to with the a an and or but as than".split())
 
 
 # Words that make a clause say that something happened: auxiliaries and common irregular
