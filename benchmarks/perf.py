@@ -9,7 +9,8 @@
      the downloaded files, so the run converts them, and with an empty embedding cache);
    - warm: the user's cache, converted beforehand by `briefing models pull`.
    Each run's per-stage seconds and the writer's token rates come from its JSON.
-2. The 690 articles of ../shared/eval/multinews_val250 to a 20-story briefing with the first
+2. The 690 labelled articles of ../shared/eval/multinews_val250 (not the clusters' reference
+   summaries) to a 20-story briefing with the first
    profile (`--max-stories 20 --max-minutes 4.5`, where the CLI has them: the stories the
    budget leaves unwritten are quoted, and the JSON counts them).
 3. The writer alone, on the prompt of the seeds' largest story: prefill and decode speed of our
@@ -43,7 +44,23 @@ INPUTS = {
     "examples": REPO / "examples" / "articles",
     "seeds": SHARED / "seeds",
 }
-VAL = SHARED / "eval" / "multinews_val250" / "clusters"
+VAL = SHARED / "eval" / "multinews_val250"
+
+
+def labelled_articles(dataset: Path) -> Path:
+    """A folder holding hard links to the dataset's labelled articles only: the clusters'
+    REFERENCE.md summaries are no input."""
+    folder = Path(tempfile.mkdtemp(prefix="briefing-val-"))
+    for line in (dataset / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        path = json.loads(line)["path"]
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(dataset / path, target)
+        except OSError:
+            shutil.copy2(dataset / path, target)
+    return folder
+
 
 # Run inside llama-cpp-python's venv: prefill and single-stream decode of given token ids.
 LLAMA_SCRIPT = r"""
@@ -411,7 +428,11 @@ def main() -> None:
         extra = ["--max-stories", str(args.val_stories)] if supports("--max-stories") else []
         extra += ["--max-minutes", str(args.val_minutes)] if supports("--max-minutes") else []
         keep = args.keep / f"{args.profiles[0]}-multinews_val250" if args.keep else None
-        row = whole_run(VAL, args.profiles[0], env, *extra, keep=keep)
+        articles = labelled_articles(VAL)
+        try:
+            row = whole_run(articles, args.profiles[0], env, *extra, keep=keep)
+        finally:
+            shutil.rmtree(articles, ignore_errors=True)
         record({"profile": args.profiles[0], "input": "multinews_val250", "cache": "warm", **row})
     if "micro" not in skip:
         messages = story_prompt(INPUTS["seeds"], args.profiles[0])
