@@ -156,6 +156,7 @@ def whole_run(
                 "articles": data.get("article_count"),
                 "timings_s": data.get("run", {}).get("timings_s"),
                 "writer": data.get("run", {}).get("writer_throughput"),
+                "budget": data.get("run", {}).get("budget"),
             }
         if result["exit"] not in (0, 6):  # 6: written, some input skipped
             facts["log_tail"] = result["output"][-2000:]

@@ -32,3 +32,8 @@ def test_a_batch_counts_its_seconds_once_and_every_rows_tokens():
 def test_no_generation_gives_zero_rates_not_an_error():
     figures = writer_with([]).throughput_data()
     assert figures["prefill_tok_s"] == 0.0 and figures["decode_tok_s"] == 0.0
+
+
+def test_a_batch_stopped_at_once_reports_no_rate():
+    stats = [Generation("", 500, 1, "time", 4, 50.0, 0.0004, 0)]
+    assert writer_with(stats).throughput_data()["decode_tok_s"] == 0.0

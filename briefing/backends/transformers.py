@@ -347,10 +347,11 @@ class Int8Writer:
         return {
             "prompt_tokens": prompt,
             "prefill_s": round(prefill, 3),
-            "prefill_tok_s": round(prompt / prefill, 2) if prefill else 0.0,
+            "prefill_tok_s": round(prompt / prefill, 2) if prefill >= 0.1 else 0.0,
             "new_tokens": new,
             "decode_s": round(decode, 3),
-            "decode_tok_s": round(new / decode, 2) if decode else 0.0,
+            # a batch stopped right after its first token decodes nothing worth a rate
+            "decode_tok_s": round(new / decode, 2) if decode >= 0.1 else 0.0,
             "batches": len(batches),
             "entailment_questions": self.judged,
             "entailment_s": round(self.judge_seconds, 3),
