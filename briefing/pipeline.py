@@ -143,8 +143,10 @@ def summarise_stories(
     labels: list[str] | None = None,
     time_left: TimeLeft = no_budget,
     timings: Timings | None = None,
+    evidences: list[Evidence] | None = None,
 ) -> list[Summary]:
-    """select, generate and cite/verify for each story. A writer of style "story" writes the
+    """select (unless the stories' `evidences` are given), generate and cite/verify for each
+    story. A writer of style "story" writes the
     stories in batches; a model failure costs only its story, which falls back to quoted
     sources. Time: each story may take the profile's `max_seconds_per_story` and the run its
     `time_left`; a story stopped at its limit keeps the finished sentences verify accepts
@@ -155,13 +157,18 @@ def summarise_stories(
     timings = timings or Timings()
     writer = writer_settings(config, generator)
     settings = config.pipeline
-    with timings.stage("select"):
-        evidences = [
-            select(
-                story, vectors, settings.select, writer.evidence_words, writer.evidence_sentences
-            )
-            for story in stories
-        ]
+    if evidences is None:
+        with timings.stage("select"):
+            evidences = [
+                select(
+                    story,
+                    vectors,
+                    settings.select,
+                    writer.evidence_words,
+                    writer.evidence_sentences,
+                )
+                for story in stories
+            ]
     for label, story, evidence in zip(labels, stories, evidences, strict=True):
         log.info(
             "%s: %d article(s), %d evidence sentence(s)",
@@ -507,6 +514,7 @@ def summarise_linked(
             labels,
             time_left,
             timings,
+            [evidences[i] for i, _ in chunk],  # selected above for the cache key
         )
         for (i, key), summary in zip(chunk, written, strict=True):
             summary = dataclasses.replace(summary, continuity=linked[i].continuity)
