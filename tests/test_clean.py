@@ -161,3 +161,27 @@ def test_a_sentence_is_not_split_inside_u_s_hyphen_words():
     assert split_sentences(
         "They hope for better U.S.-North Korea ties. Talks resume on Saturday."
     ) == ["They hope for better U.S.-North Korea ties.", "Talks resume on Saturday."]
+
+
+def test_a_page_announcing_its_own_content_loses_that_sentence_not_its_paragraph(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "awards.txt": (
+                "Winners speak backstage at the Harbour Film Awards\n\n"
+                "The Harbour Film Awards were handed out in Keswin on Sunday, with three prizes "
+                "for The Long Tide. Our critic Mara Olin was backstage on Sunday night, and here "
+                "are ten of the most memorable things the winners said.\n\n"
+                "Read on for the reactions of Ines Calder, Tomas Reyne and others.\n\n"
+                "Click through the gallery for the red carpet.\n\n"
+                "The Long Tide also won the audience award, voted by 4,000 viewers.\n"
+            )
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert [s.text for s in article.sentences] == [
+        "The Harbour Film Awards were handed out in Keswin on Sunday, with three prizes for "
+        "The Long Tide.",
+        "The Long Tide also won the audience award, voted by 4,000 viewers.",
+    ]
+    assert "call to read, click or watch" in article.boilerplate.values()

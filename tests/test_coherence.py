@@ -202,10 +202,11 @@ def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
         "Click through the gallery to see the winners.",
         "Sign up for the daily newsletter.",
         "Watch the moment unfold below:",
+        "The editor was there, and here are ten of the most memorable things he heard.",
     ],
 )
 def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
-    assert "tells the reader what to do" in voice_problem(sentence)
+    assert "page furniture, not news" in voice_problem(sentence)
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,10 @@ FURNITURE = [
     "When you tweet with a location, the service stores that location.",
     "Join our mailing list to hear about new events first.",
     "This crawl was run at a level 2 (pages and their embeds).",
+    "This post has been updated.",
+    "Read on for the backstage reactions of the night's winners.",
+    "Here's what you need to know:",
+    "Click to share on Twitter (Opens in new window)",
 ]
 # Article text that shares words with furniture, and must stay.
 TEXT = [
@@ -60,6 +64,10 @@ TEXT = [
     "The mayor wrote on his Twitter account (@keswinmayor) that the harbour would reopen.",
     "Harbour Watch (@harbourwatch) posted a photo of the barge on March 3, 2019, at dawn.",
     "The fire brigade shared a post on Instagram showing the damaged hull.",
+    "Clicking noises were heard before the crash, police said.",
+    "Watchdogs said the bank had broken the rules.",
+    "The mayor said here is where the tram will stop.",
+    '"Read the report," the minister told the council.',
 ]
 
 

@@ -27,6 +27,7 @@ from briefing.stages.furniture import (
     normal_line,
     repeated_lines,
     rule_reason,
+    sentence_reason,
     without_post_attribution,
 )
 from briefing.text import cap_sentence, remove_invisible, split_paragraph, words
@@ -248,7 +249,7 @@ def clean_article(
         offsets = [off for off, _ in starts]
         for start, end in _capped(split_paragraph(text), text, max_sentence_words):
             sentence_text = text[start:end]
-            if boilerplate_reason(sentence_text):
+            if sentence_reason(sentence_text):
                 continue
             first = starts[bisect.bisect_right(offsets, start) - 1][1]
             last = starts[bisect.bisect_left(offsets, end) - 1][1]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from briefing.records import Sentence
+from briefing.stages.furniture import sentence_reason
 from briefing.text import (
     NOT_NAMES,
     STOP_WORDS,
@@ -63,20 +64,10 @@ def voice_problem(text: str) -> str | None:
         return f"speaks to the reader or as the outlet (“{found.group(1)}”)"
     if own.rstrip(" \"”’'").endswith("?"):
         return "a question, not news"
-    call = _CALL_OUT.match(own.lstrip(" “\"‘'"))
-    if call:
-        return f"tells the reader what to do (“{call.group(0).strip()}”): a teaser, not news"
+    furniture = sentence_reason(own.lstrip(" “\"‘'"))
+    if furniture:
+        return f"page furniture, not news ({furniture})"
     return None
-
-
-# The outlet telling its reader what to do next, with no pronoun to give it away: "Read on
-# for the night's best moments", "Click through the gallery", "Sign up for the newsletter".
-_CALL_OUT = re.compile(
-    r"(?:read on|read more|keep reading|click|tap|scroll|swipe|check out|sign up|subscribe|"
-    r"follow us|take a look|see more|see the|find out|don't miss|watch the|watch our|"
-    r"listen to|download|share this|like us)\b",
-    re.I,
-)
 
 
 def dangling_reference(

@@ -68,6 +68,18 @@ def without_post_attribution(line: str) -> str:
     return line[: tail_start + found.start()].rstrip()
 
 
+# "Here's what you need to know", "here are ten of the most memorable things he heard": the
+# page introducing what it holds.
+_HERE_IS = (
+    r"here(['’]s| is| are) (a look|what|how|(the|our) (full|complete) \w+|"
+    r"(some|all|\w+) of (the|our) (most|best|top)\b|the (\d+|\w+) (most|best|top)\b)"
+)
+# Within a sentence ("X was there, and here are ten of the most memorable things he heard"),
+# not within a line: a paragraph holding such a sentence keeps its other sentences.
+_HERE_IS_INSIDE = re.compile(r"\b" + _HERE_IS, re.I)
+OWN_CONTENT = "the page introducing its own content"
+CALL_TO_READ = "call to read, click or watch"
+
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "comment form",
@@ -175,6 +187,20 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"^[Bb][Yy]\s+[A-Z][\w.'’-]+(\s+(and\s+)?[A-Z][\w.'’-]+){1,4}(,.{0,40}[^.])?$"),
     ),
     (
+        # The outlet telling its reader what to do next or what its page holds: "Read on for
+        # the night's best moments", "Click through the gallery", "..., and here are ten of
+        # the most memorable things he heard". Anchored at the start (a quotation mark aside),
+        # as "Witnesses shared photos" or '"Read the report," she said' are news.
+        CALL_TO_READ,
+        re.compile(
+            r"^[\"“‘']?(read on|read more|keep reading|click|tap|scroll|swipe|check out|sign up|"
+            r"subscribe|follow us|take a look|see more|see the|find out|don't miss|watch the|"
+            r"watch our|listen to|download|share this|like us)\b"
+            r"|^(and |so )?" + _HERE_IS,
+            re.I,
+        ),
+    ),
+    (
         "story highlights or teaser",
         re.compile(r"^story highlights\b|^image \d+ of \d+$", re.I),
     ),
@@ -234,7 +260,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"©|\(c\)\s*\d{4}|^copyright\b|\bcopyright (\d{4}|by|of)\b|all rights reserved"
             r"|\bdistributed by\b"
             r"|\bcontent agency\b|\bsyndicat(ed|ion)\b"
-            r"|this (article|story) (was |first |has been )?(originally )?(appeared|published|"
+            r"|this (article|story|post|page|report) (was |first |has been )?(originally )?(appeared|published|"
             r"updated)|\bfirst appeared in the\b",
             re.I,
         ),
@@ -275,6 +301,15 @@ def rule_reason(line: str) -> str | None:
     if _REPEATED_OPENING.match(text + " "):
         return "linked teaser (headline repeated)"
     return None
+
+
+def sentence_reason(sentence: str) -> str | None:
+    """Why one sentence is furniture: the line rules, and the page announcing its own
+    content anywhere in the sentence."""
+    reason = rule_reason(sentence)
+    if reason is None and _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS]):
+        return OWN_CONTENT
+    return reason
 
 
 # --- layer 2: lines repeated across files ---------------------------------------------------
