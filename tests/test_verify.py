@@ -399,3 +399,65 @@ def test_a_headline_that_turns_round_who_sued_whom_is_not_printed(tmp_path, fake
 )
 def test_a_headline_from_the_lede_never_ends_inside_a_clause(lede, headline):
     assert headline_from_lede(lede, 14) == headline
+
+
+@pytest.mark.parametrize(
+    ("lede", "headline"),
+    [
+        # a long description of the name, then the main clause; the claim is a circumstance
+        (
+            "Tomas Reyne, the former harbour master facing two charges of negligence over the "
+            "collision of the Marlow Star in the autumn fog, is being sued by a Keswin security "
+            "firm claiming it is owed 27,000 euros.",
+            "Tomas Reyne is being sued by a Keswin security firm",
+        ),
+        # "Like every year," opens a circumstance, not the subject
+        (
+            "Like every year, the Harbour Film Awards had their share of surprises, safe "
+            "winners and long speeches.",
+            "The Harbour Film Awards had their share of surprises, safe winners and long speeches",
+        ),
+        # a "that" clause cut before its verb says nothing: no headline from this sentence
+        # (the caller tries the next one)
+        (
+            "The harbour is reeling from the news that Ines Calder, its master for eleven "
+            "years, has resigned.",
+            None,
+        ),
+        # "told owners of the Glide 3" is not "X said: ...": the object is no new subject
+        (
+            "Lumora has told owners of the Glide 3 e-bike to stop charging its battery at once.",
+            "Lumora has told owners of the Glide 3 e-bike to stop charging its battery",
+        ),
+        # a list item or a caption is no lede
+        ("Average Ticket Price: 14 euros (excludes booking fee)", None),
+    ],
+)
+def test_a_headline_from_the_lede_is_its_main_clause_not_a_fragment(lede, headline):
+    assert headline_from_lede(lede, 14) == headline
+
+
+def test_when_the_lede_gives_no_headline_another_articles_opening_does(tmp_path, fake_embedder):
+    articles, vectors = prepare(
+        tmp_path,
+        {
+            "courier/calder.txt": (
+                "The harbour is reeling from the news that Ines Calder, its master for eleven "
+                "years, has resigned.\n\nShe trained most of the port's pilots.\n"
+            ),
+            "daily/calder.txt": (
+                "Ines Calder resigned as harbour master of Port Keswin on Friday.\n\n"
+                "The council will appoint a successor in January.\n"
+            ),
+        },
+        fake_embedder,
+    )
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(s for a in articles for s in a.sentences), lede=1)
+    draft = draft_of("", "Ines Calder resigned as harbour master of Port Keswin on Friday.")
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert summary.headline.kind == "extract"
+    assert (
+        summary.headline.text == "Ines Calder resigned as harbour master of Port Keswin on Friday"
+    )
+    assert "…" not in summary.headline.text

@@ -264,9 +264,17 @@ def headline_from_evidence(
     """Never a title line: on real pages titles are as often page furniture ("Play Facebook",
     "Story highlights") as headlines. The lede's main clause says who did what."""
     lede = lede_sentence(evidence, vectors)
-    extract = headline_from_lede(lede.text, settings.max_headline_words)
-    if extract:
-        return CitedSentence(extract, (Citation.of(lede),), "extract", 1.0)
+    # The lede, then the other articles' openings, then what else the evidence holds, in the
+    # order of their articles: a quoted stub ("George Zimmerman, the neighborhood watch
+    # volunteer facing…") is the last resort.
+    others = sorted(
+        (s for s in evidence.sentences if s is not lede and not opens_with_pronoun(s.text)),
+        key=lambda s: s.index,
+    )
+    for sentence in (lede, *others):
+        extract = headline_from_lede(sentence.text, settings.max_headline_words)
+        if extract:
+            return CitedSentence(extract, (Citation.of(sentence),), "extract", 1.0)
     return CitedSentence(short_quote(lede.text), (Citation.of(lede),), "quote", 1.0)
 
 
@@ -295,7 +303,7 @@ _ASIDE = re.compile(r",\s[^,]{3,90},\s|\s\([^)]{1,60}\)")
 # watch volunteer ..., is being protected"): ", Brittany Lewis," names the one who acted, and
 # "Like every year, the 2012 Emmys had ..., predictable winners" describes no name.
 _DESCRIPTION = re.compile(
-    r"\b[A-Z][\w.’'-]*(,\s(?:the|a|an|who|which|whose|one of)\s[^,“”\"]{3,90},\s)(?=[a-z])"
+    r"\b[A-Z][\w.’'-]*(,\s(?:the|a|an|who|which|whose|one of)\s[^,“”\"]{3,140},\s)(?=[a-z])"
 )
 
 
@@ -349,18 +357,19 @@ _DATELINE = re.compile(
 )
 _SUBORDINATE_OPENING = re.compile(
     r"^(?:if|for|when|while|as|after|before|although|though|because|since|in|on|at|with|despite|"
-    r"amid|following|according to)\b[^,]{0,120},\s+(?:then\s+)?",
+    r"amid|following|according to|like)\b[^,]{0,120},\s+(?:then\s+)?",
     re.I,
 )
 _ATTRIBUTION = re.compile(
-    r"^[A-Z][\w’'.\- ]{0,80}? (?:said|says|told [\w ]{1,30}?|reported|announced|confirmed)"
-    r"(?: on \w+day)?(?: that)?[,:]?\s+(?=[A-Z\"“])"
+    r"^[A-Z][\w’'.\- ]{0,80}? (?:(?:said|says|reported|announced|confirmed)(?: on \w+day)?(?: that)?"
+    r"|told [\w ]{1,30}? that)[,:]?\s+(?=[A-Z\"“])"
 )
 _CLAUSE_BREAK = re.compile(r",\s|;\s|:\s|\s[—–]\s|\s-\s")
 # Words a headline may stop before: what follows them is a circumstance, not the main event.
 _PHRASE_BREAK = re.compile(
     r"\s(?=(?:after|as|when|while|because|following|amid|despite|before|since|until|which|who|"
-    r"where|but|with|in|on|at|for|from|by|near|over|during|linking|including|saying)\s)"
+    r"where|but|with|in|on|at|for|from|by|near|over|during|linking|including|saying|claiming|"
+    r"alleging)\s)"
 )
 
 
@@ -382,12 +391,14 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
         text = text[0].upper() + text[1:]
     if opens_with_pronoun(text) or text.startswith(("“", '"', "‘", "'")):
         return None
+    # "Average Wedding Cost: $31,213 (excludes honeymoon)": a list item or a caption, no lede
+    is_sentence = bool(re.search(r"[.!?][\"”’')]*$", text)) or has_finite_verb(text)
     text = text.rstrip(" .!?")
     if len(text.split()) > max_words:
         # "George Zimmerman, the neighborhood watch volunteer facing ..., is being protected":
         # the main clause closes round its asides.
         text = _without_descriptions(text, max_words)
-    if min_words <= len(text.split()) <= max_words:
+    if min_words <= len(text.split()) <= max_words and is_sentence and not _open_that(text):
         return text
     clause_cuts = []
     for match in _CLAUSE_BREAK.finditer(text):
@@ -403,6 +414,7 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
             min_words <= len(clause.split()) <= max_words
             and has_finite_verb(clause)
             and not _RELATIVE.search(clause)
+            and not _open_that(clause)
             and clause.split()[-1].lower() not in _DANGLING_ENDS
         ):
             return clause
@@ -412,6 +424,15 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
 # A cut after a relative pronoun leaves its clause unfinished ("CNN is being sued by two EMTs
 # who say a foreign correspondent"): the cut goes before it or elsewhere.
 _RELATIVE = re.compile(r"\s(?:who|whom|whose|which|where)\s")
+
+
+def _open_that(clause: str) -> bool:
+    """A "that" clause cut before its verb: "The rap world is reeling from the news that
+    Prodigy"."""
+    _, found, rest = clause.rpartition(" that ")
+    return bool(found) and not has_finite_verb(rest)
+
+
 # "... made phone calls from jail in": a headline does not end on a word that needs another.
 _DANGLING_ENDS = frozenset("in on at for from by of to with the a an and or but as than".split())
 
