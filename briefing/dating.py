@@ -88,7 +88,13 @@ def date_articles(articles: list[Article], input_dir: Path) -> list[DatedArticle
             except OSError:
                 mtime = dt.datetime.now().timestamp()
             source, at = "mtime", dt.datetime.fromtimestamp(mtime)
-        dated.append(DatedArticle(dataclasses.replace(article, date=at.date()), source, at))
+        dated.append(
+            DatedArticle(
+                dataclasses.replace(article, date=at.date(), date_is_file_time=source == "mtime"),
+                source,
+                at,
+            )
+        )
     return dated
 
 

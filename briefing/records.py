@@ -43,6 +43,9 @@ class Article:
     title: str = ""
     title_line: int | None = None
     date: dt.date | None = None
+    # the date is only when the file was saved (its modification time), not when the article
+    # was published: good for "new since the last run", not for the writer to state
+    date_is_file_time: bool = False
     outlet: str | None = None
     url: str | None = None
     markup: Literal["text", "markdown"] = "text"  # set by the reader: how clean reads lines

@@ -165,3 +165,25 @@ def test_an_answer_cut_off_mid_sentence_keeps_its_finished_sentences():
         "with the U.S. over its program.",
         "Japan said one landed in its economic zone.",
     ]
+
+
+def test_the_prompt_dates_a_source_only_by_its_publication_not_by_when_it_was_saved(tmp_path):
+    shown: list[list[str]] = []
+
+    def answer(numbered):
+        shown.append(numbered)
+        return good_answer(numbered)
+
+    files = {
+        "ledger/2026-11-18-tram.txt": FILES["ledger/tram.txt"],
+        "post/tram.txt": FILES["post/tram.txt"],  # no date in name or text: only its mtime
+    }
+    root = write_files(tmp_path / "in", files)
+    prompts = load_prompts(packaged_defaults() / "models.yaml")
+    writer = FakeStoryWriter("fake-writer", answer)
+    build_briefing(
+        root, dt.date(2026, 11, 22), story_writer_config(), prompts, writer, FakeEmbedder()
+    )
+    labels = {line.split(") ")[0] + ")" for line in shown[0]}
+    assert "(ledger, 2026-11-18)" in {label.split(" ", 1)[1] for label in labels}
+    assert "(post)" in {label.split(" ", 1)[1] for label in labels}

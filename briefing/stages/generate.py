@@ -183,10 +183,13 @@ _SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=\s|$|[,;:’'-])")
 
 def source_label(article: Article, position: int) -> str:
     """How the prompt names an evidence sentence's source: outlet (or the file's folder) and
-    date, so that the writer can attribute."""
+    date, so that the writer can attribute. A date that is only the file's modification time
+    is left out: the writer would state it as the day of the event."""
     folder = article.path.split("/")[0] if "/" in article.path else None
     name = article.outlet or folder or f"source {position}"
-    return f"{name}, {article.date.isoformat()}" if article.date else name
+    if article.date is None or article.date_is_file_time:
+        return name
+    return f"{name}, {article.date.isoformat()}"
 
 
 def numbered_evidence(story: Story, evidence: Evidence) -> str:
