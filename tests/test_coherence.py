@@ -95,6 +95,35 @@ def test_a_quoted_claim_is_not_printed_as_the_briefings_own_statement():
     )
 
 
+def test_the_words_of_a_quotation_cut_into_sentences_are_not_printed_as_fact():
+    # the splitter cuts one quoted post into sentences; the speaker comes in the last
+    pieces = [
+        "“Harbour traffic is looking better than ever with bookings at record levels.",
+        "Port of Keswin at an all-time high.",
+        "That doesn't just happen!” the mayor posted last August.",
+    ]
+    boast = "Harbour traffic is looking better than ever with bookings at record levels."
+    assert "words of a quotation" in unattributed_speech(boast, [pieces[0]])
+    assert "words of a quotation" in unattributed_speech(
+        "The harbour has never seen so many fishing boats moored at the quay.",
+        ['The harbour has never seen so many fishing boats moored at the quay," said the pilot.'],
+    )
+    # with its speaker, or as a quotation, it may be printed
+    assert (
+        unattributed_speech(f"The mayor posted that {boast[0].lower()}{boast[1:]}", [pieces[0]])
+        is None
+    )
+    assert unattributed_speech(f"“{boast}”", [pieces[0]]) is None
+    # a sentence of plain narration is no quotation
+    assert (
+        unattributed_speech(
+            "Harbour traffic rose to record levels in August.",
+            ["Harbour traffic rose to record levels in August, the port said."],
+        )
+        is None
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [

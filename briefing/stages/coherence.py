@@ -133,23 +133,47 @@ _NOT_PEOPLE = frozenset(
 _CLOSED_QUOTATION = re.compile(r"“([^“”]{20,})”|\"([^\"]{20,})\"")
 
 
-def unattributed_speech(text: str, cited_text: str) -> str | None:
+def unattributed_speech(text: str, cited: str | Sequence[str]) -> str | None:
     """Words that stand in quotation marks in the cited lines, printed with neither quotation
-    marks nor a speaker: a claim or a boast turned into the briefing's own statement."""
+    marks nor a speaker: a claim or a boast turned into the briefing's own statement. A cited
+    sentence that is a piece of a quotation (its speaker named in the next sentence: '“Stock
+    Market at an all-time high.') is someone's words whatever they say."""
     if quotations(text) or _ATTRIBUTION.search(text):
         return None
     target = content_words(text)
     if len(target) < 4:
         return None
-    spoken = [a or b for a, b in _CLOSED_QUOTATION.findall(cited_text)]
-    for quoted in spoken:
+    pieces = [cited] if isinstance(cited, str) else list(cited)
+
+    def said_in(quoted: str) -> bool:
+        return len(target & content_words(quoted)) >= 0.8 * len(target)
+
+    for quoted in (a or b for a, b in _CLOSED_QUOTATION.findall(" ".join(pieces))):
         claims = _CLAIM.findall(quoted)
-        if len(target & content_words(quoted)) >= 0.8 * len(target) and any(
-            re.search(rf"\b{c}\b", text, re.I) for c in claims
-        ):
+        if said_in(quoted) and any(re.search(rf"\b{c}\b", text, re.I) for c in claims):
             return (
                 "prints as fact what the cited lines quote someone as claiming, without the speaker"
             )
+    for piece in pieces:
+        inside = _inside_open_quotation(piece)
+        if inside and said_in(inside):
+            return "prints as fact the words of a quotation, without quotation marks or speaker"
+    return None
+
+
+def _inside_open_quotation(sentence: str) -> str | None:
+    """The quoted part of a sentence cut from inside a quotation: after an opening mark that
+    is never closed, or before a closing mark that was never opened."""
+    if not unbalanced_quotes(sentence):
+        return None
+    if sentence.count('"') % 2 == 1:
+        mark = sentence.find('"')
+        return sentence[mark + 1 :] if not sentence[:mark].strip() else sentence[:mark]
+    opening, closing = sentence.rfind("“"), sentence.find("”")
+    if opening >= 0 and sentence.find("”", opening) < 0:
+        return sentence[opening + 1 :]
+    if closing >= 0 and sentence.rfind("“", 0, closing) < 0:
+        return sentence[:closing]
     return None
 
 

@@ -576,7 +576,7 @@ def verify(
                 if missing
                 else None
             )
-            or unattributed_speech(text, " ".join(s.text for s in cited))
+            or unattributed_speech(text, [s.text for s in cited])
             or reversed_roles(text, story_roles)
         )
 
