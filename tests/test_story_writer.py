@@ -187,3 +187,30 @@ def test_the_prompt_dates_a_source_only_by_its_publication_not_by_when_it_was_sa
     labels = {line.split(") ")[0] + ")" for line in shown[0]}
     assert "(ledger, 2026-11-18)" in {label.split(" ", 1)[1] for label in labels}
     assert "(post)" in {label.split(" ", 1)[1] for label in labels}
+
+
+def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
+    from briefing.records import DraftSentence
+    from briefing.stages.generate import without_outlet_attribution
+
+    names = ["Northshore Daily", "valley-post"]
+    drafted = (
+        DraftSentence(
+            "The Northshore Daily reported that Dunmore's council approved the plan.", (0,)
+        ),
+        DraftSentence("The line will have 14 stops, valley-post said.", (1,)),
+        DraftSentence("According to Northshore Daily, the vote was nine to four.", (0,)),
+        DraftSentence("Mayor Tomas Reyne said construction would begin in 2028.", (2,)),
+    )
+    assert [s.text for s in without_outlet_attribution(drafted, names)] == [
+        "Dunmore's council approved the plan.",
+        "The line will have 14 stops.",
+        "The vote was nine to four.",
+        "Mayor Tomas Reyne said construction would begin in 2028.",
+    ]
+    assert [s.evidence for s in without_outlet_attribution(drafted, names)] == [
+        (0,),
+        (1,),
+        (0,),
+        (2,),
+    ]

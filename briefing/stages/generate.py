@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from briefing.backends.base import ContextLimited, Generator, StoppedForTime
@@ -190,6 +190,43 @@ def source_label(article: Article, position: int) -> str:
     if article.date is None or article.date_is_file_time:
         return name
     return f"{name}, {article.date.isoformat()}"
+
+
+def source_names(story: Story) -> list[str]:
+    """The names the prompt gives the story's sources (`source_label` without the date)."""
+    return [
+        source_label(dataclasses.replace(article, date=None), position)
+        for position, article in enumerate(story.articles, start=1)
+    ]
+
+
+def without_outlet_attribution(
+    sentences: tuple[DraftSentence, ...], names: Sequence[str]
+) -> tuple[DraftSentence, ...]:
+    """The sentences without "The Northshore Daily reported that" or ", valley-post said.":
+    the writer attributes to the labels the prompt gave the sources, which no cited line
+    states, so the name check would reject the sentence; its footnote names the source."""
+    if not names:
+        return sentences
+    outlet = (
+        "(?:the )?(?:"
+        + "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+        + ")"
+    )
+    verbs = r"(?:reported|reports|said|says|wrote|writes|noted|notes|added|adds|stated|states)"
+    leading = re.compile(
+        rf"^(?:{outlet}\s+{verbs}(?:\s+on\s+\w+day)?(?:\s+that)?,?|according to {outlet},)\s+",
+        re.I,
+    )
+    trailing = re.compile(rf",\s+{outlet}\s+{verbs}(?:\s+on\s+\w+day)?(?=[.!]?$)", re.I)
+    cleaned = []
+    for sentence in sentences:
+        text = trailing.sub("", leading.sub("", sentence.text, count=1), count=1)
+        if text != sentence.text and text:
+            text = text[0].upper() + text[1:]
+            sentence = dataclasses.replace(sentence, text=text)
+        cleaned.append(sentence)
+    return tuple(cleaned)
 
 
 def numbered_evidence(story: Story, evidence: Evidence) -> str:
@@ -382,6 +419,7 @@ def generate_stories(
             # The whole story's text: "dies" may stand only in an article's later lines.
             story_text = " ".join(s.text for a in story.articles for s in a.sentences)
             headline = sentence_case(headline, story_text)
+            sentences = without_outlet_attribution(sentences, source_names(story))
             drafts.append(Draft(story.id, headline, sentences, str(answer), stopped))
     return drafts
 
