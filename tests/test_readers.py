@@ -41,6 +41,31 @@ def test_html_page_gives_main_text_title_date_site_and_url(fixture_articles):
     assert page.copy == f"sources/{page.id}.txt"
 
 
+HTML_PAGES = REPO / "benchmarks" / "data" / "html_pages"
+
+
+def test_html_page_leaves_out_teasers_of_other_stories_and_newsletter_pitch(tmp_path):
+    """Measured in benchmarks/html_extractors.py: trafilatura's default extraction let the
+    full-sentence teasers under a short article through as if they were its paragraphs; an old
+    table layout, where favor_precision finds nothing, must still give its text."""
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for name in ("06-short-brief.html", "04-courier-tables.html"):
+        shutil.copy(HTML_PAGES / name, folder / name)
+    articles, skipped = ingest(folder)
+    assert not skipped
+    pages = {a.where: "\n".join(a.lines) for a in articles}
+    brief = pages["06-short-brief.html"]
+    assert "Elsholm Lines will not raise ferry fares next year" in brief
+    assert "A return crossing for a car and two adults will stay at 64 euros." in brief
+    for teaser in ("Engineers will replace a bridge", "The 14-kilometre path", "Two airlines"):
+        assert teaser not in brief
+    assert "Get our travel newsletter" not in brief
+    beetle = pages["04-courier-tables.html"]
+    for paragraph in ("The bark beetle that has killed", "Walkers are asked not to take"):
+        assert paragraph in beetle
+
+
 def test_jsonl_one_article_per_line_and_malformed_lines_skipped(fixture_articles):
     articles, skipped = fixture_articles
     tram = articles["wire/2026-11-19.jsonl, record 1"]
