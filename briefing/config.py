@@ -112,6 +112,10 @@ class Profile(_Strict):
     # int8: Linear layers in int8 (per-channel weights), converted once from the GGUF file into
     # a safetensors cache; the model then writes in batches and judges entailment.
     quantize: Literal["none", "int8"] = "none"
+    # int8 matrix kernels (backends/int8.py): "weight-only" (bfloat16 activations to decode,
+    # float32 on dequantized weights to read a prompt) or "row-scaled" (activations quantised
+    # per row, multiplied by fbgemm: faster, with slightly different answers)
+    int8_kernel: Literal["weight-only", "row-scaled"] = "weight-only"
     max_length: int = 256  # embedders: tokens per text
     generation: GenerationSettings = GenerationSettings()
 

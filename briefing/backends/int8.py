@@ -7,7 +7,10 @@ Kernels (measured on Qwen2.5-Coder-1.5B, 2-core CPU, benchmarks/RESULTS.md): tor
 quantisation (int8 activations, one 7-bit range per tensor) decodes fastest but broke the
 answer format and gave entailment scores that changed with the batch; "weight-only" (int8
 weights, bfloat16 activations for decoding, float32 sgemm on dequantized weights for prefill)
-writes what float32 writes at about a third of its memory, and is the default.
+writes what float32 writes at about a third of its memory; "row-scaled" multiplies with
+fbgemm, each row's activations quantised on their own (the same in any batch): prompts read
+about 1.8x and answers written about 1.4x faster than weight-only. The profile chooses
+(`int8_kernel`).
 
 Pipeline:
 
@@ -482,7 +485,54 @@ def _module_classes() -> dict[str, type]:
         def extra_repr(self) -> str:
             return f"in_features={self.in_features}, out_features={self.out_features}, int8 per-row"
 
-    _MODULE_CLASSES.update(dynamic=Int8DynamicLinear, weight_only=Int8WeightOnlyLinear)
+    class Int8RowScaledLinear(torch.nn.Module):
+        """int8 weights times activations quantised per row to 7 bits (fbgemm's dynamic int8
+        GEMM, which reads int8 weights faster than `_weight_int8pack_mm` does).
+
+        fbgemm quantises a call's whole input with one range. Each row is scaled to a largest
+        magnitude of 1 first, and an anchor row holding -1 and 1 is appended, so that range is
+        always [-1, 1]: every row is quantised on its own, the same in any batch (a one-range
+        input broke the answer format and moved entailment scores with the batch). Outputs are
+        scaled back by each row's magnitude. Prompts (many rows) go the same way: unpacking the
+        weight to multiply in float32 cost more than the multiplication."""
+
+        def __init__(self, weight: torch.Tensor, scales: torch.Tensor, bias: torch.Tensor | None):
+            super().__init__()
+            self.out_features, self.in_features = weight.shape
+            with warnings.catch_warnings():  # torch deprecates quantized tensors (pytorch#184982)
+                warnings.simplefilter("ignore")
+                q = torch._make_per_channel_quantized_tensor(
+                    weight.contiguous(), scales.to(torch.double),
+                    torch.zeros(self.out_features, dtype=torch.int64), 0,
+                )  # fmt: skip
+                self._packed = torch.ops.quantized.linear_prepack(q, None)
+            self.register_buffer("bias", None if bias is None else bias.float(), persistent=False)
+            anchor = torch.zeros(1, self.in_features)
+            anchor[0, 0], anchor[0, -1] = -1.0, 1.0
+            self.register_buffer("anchor", anchor, persistent=False)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            shape = x.shape
+            rows = x.reshape(-1, shape[-1]).float()
+            magnitude = rows.abs().amax(dim=1, keepdim=True).clamp_min(1e-12)
+            scaled = torch.cat([rows / magnitude, self.anchor])
+            # 7-bit activations (reduce_range): on AVX2 without VNNI, fbgemm sums pairs of
+            # 8-bit products in 16 bits, which saturate with the full range (8% error measured)
+            y = torch.ops.quantized.linear_dynamic(scaled, self._packed, reduce_range=True)
+            y = y[:-1] * magnitude
+            if self.bias is not None:
+                y = y + self.bias
+            return y.reshape(*shape[:-1], self.out_features)
+
+        def extra_repr(self) -> str:
+            return (
+                f"in_features={self.in_features}, out_features={self.out_features}, "
+                "int8 per-row weights and activations"
+            )
+
+    _MODULE_CLASSES.update(
+        dynamic=Int8DynamicLinear, weight_only=Int8WeightOnlyLinear, row_scaled=Int8RowScaledLinear
+    )
     return _MODULE_CLASSES
 
 
@@ -492,15 +542,17 @@ def _int8_linear(qweight: torch.Tensor, scales: torch.Tensor, zero_points: torch
 
     kernel "dynamic": torch dynamic quantisation (int8 activations, 7-bit range as stock),
     "dynamic-8bit": the same with the full 8-bit activation range, "weight-only": float
-    (bfloat16) activations times int8 weights. The dynamic module is built 1x1 and then given
+    (bfloat16) activations times int8 weights, "row-scaled": activations quantised per row
+    (7 bits) times int8 weights, by fbgemm. The dynamic module is built 1x1 and then given
     the real weight: its constructor would otherwise allocate and pack a full-size dummy."""
     import torch
 
     classes = _module_classes()
-    if kernel == "weight-only":
+    if kernel in ("weight-only", "row-scaled"):
         if bool((zero_points != 0).any()):
-            raise ValueError("weight-only kernel needs symmetric (zero-point 0) weights")
-        return classes["weight_only"](qweight, scales.float(), bias)
+            raise ValueError(f"{kernel} kernel needs symmetric (zero-point 0) weights")
+        kind = "weight_only" if kernel == "weight-only" else "row_scaled"
+        return classes[kind](qweight, scales.float(), bias)
     out_features, in_features = qweight.shape
     with warnings.catch_warnings():  # torch deprecates quantized tensors (pytorch#184982)
         warnings.simplefilter("ignore")

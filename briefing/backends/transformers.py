@@ -264,8 +264,9 @@ class Int8Writer:
         self.name = name
         self.settings = profile.generation
         cache = cache_root() / "int8" / name
+        self.kernel = profile.int8_kernel
         self.model, self.tokenizer = int8.load_quantized_writer(
-            gguf, cache, threads=self.settings.threads, say=say
+            gguf, cache, threads=self.settings.threads, kernel=self.kernel, say=say
         )
         self.stats: list[int8.Generation] = []  # every generation of the run, for the log
         self.judged = 0
