@@ -50,6 +50,7 @@ FURNITURE = [
     "This post has been updated.",
     "Read on for the backstage reactions of the night's winners.",
     "Here's what you need to know:",
+    "Here's a sampling of times the mayor took credit for the harbour's record year.",
     "Click to share on Twitter (Opens in new window)",
 ]
 # Article text that shares words with furniture, and must stay.

@@ -100,3 +100,15 @@ def test_json_holds_the_same_content(tmp_path, fake_embedder):
 def test_markdown_escaping_keeps_source_text_literal():
     assert md_escape("a_b *c* [d]") == "a\\_b \\*c\\* \\[d\\]"
     assert md_escape("# not a heading") == "\\# not a heading"
+
+
+def test_two_cited_sentences_on_one_line_give_one_footnote_marker():
+    from briefing.records import Citation
+    from briefing.stages.render import _Footnotes
+
+    first = Citation("post/pageant.txt", 12, 12, "a1", "She was told on Tuesday.")
+    second = Citation("post/pageant.txt", 12, 12, "a1", "She lost her title.")
+    other = Citation("post/pageant.txt", 14, 14, "a1", "She will appeal.")
+    footnotes = _Footnotes()
+    assert footnotes.refs((first, second, other)) == "[^1][^2]"
+    assert len(footnotes.definitions()) == 2

@@ -429,6 +429,12 @@ def test_a_headline_from_the_lede_never_ends_inside_a_clause(lede, headline):
             "Lumora has told owners of the Glide 3 e-bike to stop charging its battery at once.",
             "Lumora has told owners of the Glide 3 e-bike to stop charging its battery",
         ),
+        # "died" is a verb however short: a dateline, then the event
+        (
+            "KESWIN (AP) — A six-week-old seal pup died Thursday when its pen flooded during "
+            "the storm surge in the old harbour basin.",
+            "A six-week-old seal pup died Thursday when its pen flooded during the storm surge",
+        ),
         # a list item or a caption is no lede
         ("Average Ticket Price: 14 euros (excludes booking fee)", None),
     ],

@@ -72,6 +72,7 @@ def without_post_attribution(line: str) -> str:
 # page introducing what it holds.
 _HERE_IS = (
     r"here(['’]s| is| are) (a look|what|how|(the|our) (full|complete) \w+|"
+    r"(a|an|our) (sampling|list|roundup|rundown|selection|timeline|recap|breakdown|guide)\b|"
     r"(some|all|\w+) of (the|our) (most|best|top)\b|the (\d+|\w+) (most|best|top)\b)"
 )
 # Within a sentence ("X was there, and here are ten of the most memorable things he heard"),

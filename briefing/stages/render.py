@@ -77,7 +77,9 @@ class _Footnotes:
                 self.ids[c.key] = len(self.ids) + 1
                 self.citations[self.ids[c.key]] = c
                 self.links[self.ids[c.key]] = self.href(c) if self.href else None
-            out.append(f"[^{self.ids[c.key]}]")
+            marker = f"[^{self.ids[c.key]}]"
+            if marker not in out:  # two cited sentences on one line: one footnote
+                out.append(marker)
         return "".join(out)
 
     def definitions(self) -> list[str]:

@@ -446,14 +446,14 @@ _FINITE_VERBS = frozenset(
     says won fell hit struck said told took made found gave went came ran saw left lost began
     broke brought bought built caught chose drove fought flew got grew held kept knew led met
     paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
-    understood woke wore wrote dies wins falls hits says
+    understood woke wore wrote dies wins falls hits says sues
     """.split()
 )
 
 
 def has_finite_verb(text: str) -> bool:
     return any(
-        w in _FINITE_VERBS or (len(w) > 4 and w.endswith("ed"))
+        w in _FINITE_VERBS or (len(w) > 3 and w.endswith("ed"))
         for w in (t.lower() for t in words(text))
     )
 
