@@ -193,7 +193,7 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
     from briefing.records import DraftSentence
     from briefing.stages.generate import without_outlet_attribution
 
-    names = ["Northshore Daily", "valley-post"]
+    names = ["Northshore Daily", "valley-post", "source 3"]
     drafted = (
         DraftSentence(
             "The Northshore Daily reported that Dunmore's council approved the plan.", (0,)
@@ -201,16 +201,22 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
         DraftSentence("The line will have 14 stops, valley-post said.", (1,)),
         DraftSentence("According to Northshore Daily, the vote was nine to four.", (0,)),
         DraftSentence("Mayor Tomas Reyne said construction would begin in 2028.", (2,)),
+        DraftSentence("The harbour reopened after six hours, according to source 3.", (3,)),
+        DraftSentence("It will cost 340 million euros, according to the valley-post.", (1,)),
     )
     assert [s.text for s in without_outlet_attribution(drafted, names)] == [
         "Dunmore's council approved the plan.",
         "The line will have 14 stops.",
         "The vote was nine to four.",
         "Mayor Tomas Reyne said construction would begin in 2028.",
+        "The harbour reopened after six hours.",
+        "It will cost 340 million euros.",
     ]
     assert [s.evidence for s in without_outlet_attribution(drafted, names)] == [
         (0,),
         (1,),
         (0,),
         (2,),
+        (3,),
+        (1,),
     ]

@@ -218,7 +218,9 @@ def without_outlet_attribution(
         rf"^(?:{outlet}\s+{verbs}(?:\s+on\s+\w+day)?(?:\s+that)?,?|according to {outlet},)\s+",
         re.I,
     )
-    trailing = re.compile(rf",\s+{outlet}\s+{verbs}(?:\s+on\s+\w+day)?(?=[.!]?$)", re.I)
+    trailing = re.compile(
+        rf",?\s+(?:{outlet}\s+{verbs}(?:\s+on\s+\w+day)?|according to {outlet})(?=[.!]?$)", re.I
+    )
     cleaned = []
     for sentence in sentences:
         text = trailing.sub("", leading.sub("", sentence.text, count=1), count=1)
