@@ -31,6 +31,8 @@ transformers' own GGUF support (`trust_remote_code=False`).
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import json
 import os
 import struct
@@ -613,20 +615,31 @@ def load_int8_cache(
             pending.remove(name)
             return reader.get(name)
 
-        for module_name, module in list(model.named_modules()):
-            if not isinstance(module, torch.nn.Linear):
-                continue
-            has_bias = f"{module_name}.bias" in pending
-            if (module.bias is None) == has_bias:
-                raise ValueError(f"{cache_dir}: bias mismatch for {module_name}")
-            new = _int8_linear(
-                take(f"{module_name}.weight"),
-                take(f"{module_name}.weight_scale"),
-                take(f"{module_name}.weight_zero_point"),
-                take(f"{module_name}.bias") if has_bias else None,
-                kernel=kernel,
-            )
-            model.set_submodule(module_name, new)
+        # Packing a weight for fbgemm (row-scaled) takes about 20 s for the 1.5B model on one
+        # thread: the layers are built on as many threads as torch uses, a few in flight.
+        workers = max(1, torch.get_num_threads())
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            in_flight: collections.deque = collections.deque()
+            for module_name, module in list(model.named_modules()):
+                if not isinstance(module, torch.nn.Linear):
+                    continue
+                has_bias = f"{module_name}.bias" in pending
+                if (module.bias is None) == has_bias:
+                    raise ValueError(f"{cache_dir}: bias mismatch for {module_name}")
+                future = pool.submit(
+                    _int8_linear,
+                    take(f"{module_name}.weight"),
+                    take(f"{module_name}.weight_scale"),
+                    take(f"{module_name}.weight_zero_point"),
+                    take(f"{module_name}.bias") if has_bias else None,
+                    kernel=kernel,
+                )
+                in_flight.append((module_name, future))
+                while len(in_flight) > 2 * workers:
+                    done_name, done = in_flight.popleft()
+                    model.set_submodule(done_name, done.result())
+            for done_name, done in in_flight:
+                model.set_submodule(done_name, done.result())
         model.model.embed_tokens = _float_embedding(take("model.embed_tokens.weight"))
         for name in sorted(pending):
             module_name, _, attr = name.rpartition(".")
