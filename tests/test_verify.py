@@ -467,3 +467,36 @@ def test_when_the_lede_gives_no_headline_another_articles_opening_does(tmp_path,
         summary.headline.text == "Ines Calder resigned as harbour master of Port Keswin on Friday"
     )
     assert "…" not in summary.headline.text
+
+
+def _with_lede(ferry):
+    story, evidence, vectors = ferry
+    return story, Evidence(evidence.story_id, evidence.sentences, lede=1), vectors
+
+
+def test_a_summary_that_states_the_lede_late_opens_with_it(ferry, fake_embedder):
+    summary = run_verify(
+        _with_lede(ferry),
+        fake_embedder,
+        "",
+        "The harbour was closed to all traffic for six hours. The ferry Marlow Star struck a "
+        "container barge in Port Keswin harbour at 7:40 am on Thursday, injuring 14 passengers.",
+    )
+    assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
+    assert summary.sentences[1].text == "The harbour was closed to all traffic for six hours."
+
+
+def test_a_summary_that_never_states_the_lede_opens_with_it_quoted(ferry, fake_embedder):
+    summary = run_verify(
+        _with_lede(ferry),
+        fake_embedder,
+        "",
+        "The harbour was closed to all traffic for six hours. The Maritime Accident Board "
+        "opened an investigation into the collision.",
+    )
+    assert summary.sentences[0].kind == "quote"
+    assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
+    assert [s.text for s in summary.sentences[1:]] == [
+        "The harbour was closed to all traffic for six hours.",
+        "The Maritime Accident Board opened an investigation into the collision.",
+    ]

@@ -656,6 +656,27 @@ def verify(
     if not kept and evidence.sentences:
         source = lede or central_evidence(evidence, vectors, 1)[0]
         keep(_quote(source), vectors.of(source), (source,))
+    # The first sentence says what happened. A summary that states the lede (cites one of its
+    # sentences) further down moves that sentence up; one that never states it opens with the
+    # lede, quoted (a mayor's quotation or a shopkeeper's hope is no story's first line), and
+    # loses what only repeats it.
+    lede_lines = set(evidence.sentences[: evidence.lede])
+    if kept and lede_lines and not lede_lines & set(kept_cited[0]):
+        stating = [i for i, cited in enumerate(kept_cited) if lede_lines & set(cited)]
+        if stating:
+            kept.insert(0, kept.pop(stating[0]))
+        elif lede is not None and lede in lede_lines and quote_failure(lede) is None:
+            said = content_words(lede.text)
+            kept = [_quote(lede)] + [
+                s
+                for s in kept
+                if s.text != lede.text
+                and not (
+                    len(words_ := content_words(s.text)) >= 4
+                    and len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
+                )
+            ]
+            kept = kept[: settings.max_sentences]
     if (
         kept
         and opens_with_pronoun(kept[0].text)
