@@ -500,3 +500,16 @@ def test_a_summary_that_never_states_the_lede_opens_with_it_quoted(ferry, fake_e
         "The harbour was closed to all traffic for six hours.",
         "The Maritime Accident Board opened an investigation into the collision.",
     ]
+
+
+def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embedder):
+    story, evidence, vectors = ferry
+    two_sentence_lede = (story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors)
+    summary = run_verify(
+        two_sentence_lede,
+        fake_embedder,
+        "",
+        "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour "
+        "master Ines Calder said. The harbour was closed to all traffic for six hours.",
+    )
+    assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")

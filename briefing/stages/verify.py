@@ -656,16 +656,15 @@ def verify(
     if not kept and evidence.sentences:
         source = lede or central_evidence(evidence, vectors, 1)[0]
         keep(_quote(source), vectors.of(source), (source,))
-    # The first sentence says what happened. A summary that states the lede (cites one of its
-    # sentences) further down moves that sentence up; one that never states it opens with the
-    # lede, quoted (a mayor's quotation or a shopkeeper's hope is no story's first line), and
-    # loses what only repeats it.
-    lede_lines = set(evidence.sentences[: evidence.lede])
-    if kept and lede_lines and not lede_lines & set(kept_cited[0]):
-        stating = [i for i, cited in enumerate(kept_cited) if lede_lines & set(cited)]
+    # The first sentence says what happened. A summary that states the lede (cites its first
+    # sentence: the second one says more about the event, not what it was) further down moves
+    # that sentence up; one that never states it opens with the lede, quoted (a mayor's
+    # quotation or a shopkeeper's hope is no story's first line), and loses what only repeats it.
+    if kept and evidence.lede and lede is not None and lede not in kept_cited[0]:
+        stating = [i for i, cited in enumerate(kept_cited) if lede in cited]
         if stating:
             kept.insert(0, kept.pop(stating[0]))
-        elif lede is not None and lede in lede_lines and quote_failure(lede) is None:
+        elif lede in evidence.sentences[: evidence.lede] and quote_failure(lede) is None:
             said = content_words(lede.text)
             kept = [_quote(lede)] + [
                 s
