@@ -203,6 +203,7 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
         DraftSentence("Mayor Tomas Reyne said construction would begin in 2028.", (2,)),
         DraftSentence("The harbour reopened after six hours, according to source 3.", (3,)),
         DraftSentence("It will cost 340 million euros, according to the valley-post.", (1,)),
+        DraftSentence("The ferry sails to the U.S. according to source 3.", (3,)),
     )
     assert [s.text for s in without_outlet_attribution(drafted, names)] == [
         "Dunmore's council approved the plan.",
@@ -211,6 +212,7 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
         "Mayor Tomas Reyne said construction would begin in 2028.",
         "The harbour reopened after six hours.",
         "It will cost 340 million euros.",
+        "The ferry sails to the U.S.",
     ]
     assert [s.evidence for s in without_outlet_attribution(drafted, names)] == [
         (0,),
@@ -219,4 +221,5 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
         (2,),
         (3,),
         (1,),
+        (3,),
     ]

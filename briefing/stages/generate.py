@@ -226,6 +226,8 @@ def without_outlet_attribution(
         text = trailing.sub("", leading.sub("", sentence.text, count=1), count=1)
         if text != sentence.text and text:
             text = text[0].upper() + text[1:]
+            if text.endswith("..") and not text.endswith("..."):  # "... the U.S. according to X."
+                text = text[:-1]
             sentence = dataclasses.replace(sentence, text=text)
         cleaned.append(sentence)
     return tuple(cleaned)
