@@ -185,3 +185,26 @@ def test_a_page_announcing_its_own_content_loses_that_sentence_not_its_paragraph
         "The Long Tide also won the audience award, voted by 4,000 viewers.",
     ]
     assert "call to read, click or watch" in article.boilerplate.values()
+
+
+def test_an_appeal_to_the_reader_is_dropped_but_the_news_beside_it_stays(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "kennel.txt": (
+                "Harbour shelter takes in 40 dogs from a closed kennel\n\n"
+                "The Keswin animal shelter took in 40 dogs on Monday from a kennel closed by "
+                "inspectors. The public can help by adopting a dog or donating to the shelter.\n\n"
+                "Anyone with information about the kennel's owner is asked to call police. "
+                "Inspectors said the dogs had been kept in crates for months.\n\n"
+                "To learn more about adopting, visit the shelter's website.\n\n"
+                "The public can help by keeping dogs on a lead, the mayor said.\n"
+            )
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert [s.text for s in article.sentences] == [
+        "The Keswin animal shelter took in 40 dogs on Monday from a kennel closed by inspectors.",
+        "Inspectors said the dogs had been kept in crates for months.",
+        "The public can help by keeping dogs on a lead, the mayor said.",
+    ]

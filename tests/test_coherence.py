@@ -232,6 +232,9 @@ def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
         "Sign up for the daily newsletter.",
         "Watch the moment unfold below:",
         "The editor was there, and here are ten of the most memorable things he heard.",
+        "The public can help by adopting a dog or donating to the shelter.",
+        "Anyone with information is asked to call the harbour police.",
+        "For more information, visit the council's website.",
     ],
 )
 def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
@@ -244,6 +247,8 @@ def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
         "Clicking noises were heard before the crash, police said.",
         "Downloads of the app rose 40 percent in a week.",
         "Watchdogs said the bank had broken the rules.",
+        "Residents can help the town by keeping dogs on a lead, the mayor said.",
+        "Those who donated to the fund will get their money back, the bank said.",
     ],
 )
 def test_news_that_starts_like_a_call_out_is_news(sentence):

@@ -80,6 +80,26 @@ _HERE_IS = (
 _HERE_IS_INSIDE = re.compile(r"\b" + _HERE_IS, re.I)
 OWN_CONTENT = "the page introducing its own content"
 CALL_TO_READ = "call to read, click or watch"
+# The outlet turning to its reader: how to help, donate, learn more or tip off the police.
+# Sentence by sentence, never a whole paragraph: "Anyone with information is asked to call
+# police. The man, 34, was ..." keeps its news. Someone's words are news: "The public can
+# help by ..., the mayor said" stays.
+_ATTRIBUTED = re.compile(r"\b(said|says|told|according to)\b", re.I)
+_APPEAL = re.compile(
+    r"^(the public|readers|viewers|members of the public|you|anyone|those)"
+    r"( who| interested| wishing| wanting)?[^.]{0,40}? (can|may|could|should|are|is) (also )?"
+    r"(help|donate|contribute|(asked|encouraged|urged|invited) to (call|contact|email|donate|"
+    r"visit|submit|send|help|reach))\b"
+    r"|^(to|if you (want|would like|wish) to) (donate|help|volunteer|learn more|find out more|"
+    r"get involved|adopt|register|apply|contribute|contact|report)\b[^.]{0,60}, "
+    r"(visit|call|go to|see|contact|email|e-mail|text|click)\b"
+    r"|^for more (information|details|info)\b[^.]{0,40}, (visit|call|go to|see|contact|email|"
+    r"click|log on)\b"
+    r"|^(anyone|those) with (any )?information\b"
+    r"|^if you (or someone you know|have (any )?information|need help)\b",
+    re.I,
+)
+APPEAL_TO_READER = "appeal to the reader (help, donate, call, learn more)"
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -305,11 +325,14 @@ def rule_reason(line: str) -> str | None:
 
 
 def sentence_reason(sentence: str) -> str | None:
-    """Why one sentence is furniture: the line rules, and the page announcing its own
-    content anywhere in the sentence."""
+    """Why one sentence is furniture: the line rules, the page announcing its own content
+    anywhere in the sentence, and an appeal to the reader."""
     reason = rule_reason(sentence)
     if reason is None and _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS]):
         return OWN_CONTENT
+    opening = sentence.lstrip(" \"“‘'")[:OPENING_CHARS]
+    if reason is None and _APPEAL.search(opening) and not _ATTRIBUTED.search(opening):
+        return APPEAL_TO_READER
     return reason
 
 
