@@ -77,3 +77,32 @@ def test_a_story_with_no_shared_pairs_still_gets_its_opening_sentences(tmp_path)
     )
     evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
     assert evidence.sentences[0].text.startswith("The new library in Elmwick")
+
+
+def test_the_lede_is_the_report_that_states_the_event_not_a_hook_or_a_quotation(tmp_path):
+    # The feature opens with a hook and the other with a quotation; each would be the lede by
+    # closeness in meaning alone (two articles tie). The report states what the others share.
+    files = {
+        "a/feature.txt": (
+            "Harbour town hopes\n\n"
+            "Portmoor has had better weeks for anyone hoping to cross the water.\n\n"
+            "Ferry crews walked out on Friday over a pay dispute, and no ferry sailed.\n"
+        ),
+        "b/quote.txt": (
+            "Union speaks\n\n"
+            '"We have waited two years for a fair offer," the union leader said on Friday.\n\n'
+            "Ferry crews in Portmoor walked out on Friday over a pay dispute.\n"
+        ),
+        "c/report.txt": (
+            "Strike halts Portmoor ferries\n\n"
+            "Ferry crews in Portmoor walked out on Friday over a pay dispute, stopping all "
+            "sailings.\n\n"
+            "The union said crews had waited two years for a fair offer.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, FakeEmbedder())
+    for pair in ([0, 2], [2, 0], [1, 2], [2, 1]):
+        story = Story("s", tuple(articles[i] for i in pair))
+        evidence = select(story, vectors, SelectSettings(max_sentences=3, max_words=60))
+        assert evidence.sentences[0].text.startswith("Ferry crews in Portmoor walked out"), pair
+        assert evidence.sentences[0].path == "c/report.txt"

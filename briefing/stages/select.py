@@ -22,6 +22,7 @@ against 1.26x for 100 words and five sentences: short central sentences beat lon
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import numpy as np
@@ -33,6 +34,7 @@ from briefing.text import STOP_WORDS, lower_words, stem, words
 
 LENGTH_EXPONENT = 0.8
 POSITION_BOOST = 0.5
+_QUOTATION_OPENING = re.compile(r"^[\"“‘]")
 
 Concept = tuple[str, str]
 
@@ -67,27 +69,61 @@ def position_score(sentence: Sentence, decay: float) -> float:
     return 1.0 / (1.0 + decay * sentence.index)
 
 
-def central_article(story: Story, vectors: ArticleVectors) -> Article:
-    """The article whose lead is closest in meaning to the story's other leads: the report that
-    tells the event most as every outlet tells it."""
+def opening_sentences(article: Article, settings: SelectSettings) -> list[Sentence]:
+    """The article's sentences long enough to be news, in order (all of them if none is)."""
+    opening = [s for s in article.sentences if len(words(s.text)) >= settings.min_words]
+    return opening or list(article.sentences)
+
+
+def central_article(
+    story: Story,
+    vectors: ArticleVectors,
+    settings: SelectSettings,
+    found: dict[tuple[str, int], set[Concept]],
+    weights: dict[Concept, int],
+) -> Article:
+    """The report that tells the event most as every outlet tells it: its lead closest in
+    meaning to the story's other leads, plus the share of its first sentence that the other
+    outlets also report (shared concepts per word). Closeness alone ties between two articles,
+    and a feature's hook ("Michael Kors has picked out some new shoes to go with its
+    handbags.") is close in meaning to the news while stating little of it. An article that
+    opens with a quotation opens with someone's words, not the event, and comes last."""
     if len(story.articles) == 1:
         return story.articles[0]
     leads = vectors.lead_matrix(list(story.articles))
-    centre = leads.mean(axis=0)
-    return story.articles[int(np.argmax(leads @ centre))]
+    closeness = leads @ leads.mean(axis=0)
+    shared = []
+    for article in story.articles:
+        first = opening_sentences(article, settings)[0]
+        if _QUOTATION_OPENING.match(first.text):
+            shared.append(-1.0)
+            continue
+        weight = sum(weights.get(c, 0) for c in found[(first.article_id, first.index)])
+        shared.append(weight / max(1, len(first.text.split())))
+    most = max(shared) if max(shared) > 0 else 1.0
+    score = closeness + np.array(shared) / most
+    return story.articles[int(np.argmax(score))]
 
 
 def lede_of(
-    story: Story, vectors: ArticleVectors, settings: SelectSettings, budget: int
+    story: Story,
+    vectors: ArticleVectors,
+    settings: SelectSettings,
+    budget: int,
+    found: dict[tuple[str, int], set[Concept]],
+    weights: dict[Concept, int],
 ) -> list[Sentence]:
     """The opening sentences of the story's most central article (up to `lede_sentences` and
-    half the word budget, at least one): what happened, as a news report first says it."""
-    article = central_article(story, vectors)
-    opening = [s for s in article.sentences if len(words(s.text)) >= settings.min_words]
-    opening = opening or list(article.sentences)
+    half the word budget, at least one): what happened, as a news report first says it. After
+    the first, a sentence that no other outlet echoes is an aside and ends the lede."""
+    central = central_article(story, vectors, settings, found, weights)
+    opening = opening_sentences(central, settings)
     lede: list[Sentence] = []
     for sentence in opening[: settings.lede_sentences]:
         if lede and sum(len(s.text.split()) for s in (*lede, sentence)) > budget // 2:
+            break
+        shared = any(c in weights for c in found[(sentence.article_id, sentence.index)])
+        if lede and len(story.articles) > 1 and not shared:
             break
         lede.append(sentence)
     return lede
@@ -104,7 +140,9 @@ def select(
     of words and sentences (the settings', or a writer profile's own)."""
     max_words = max_words or settings.max_words
     max_sentences = max_sentences or settings.max_sentences
-    lede = lede_of(story, vectors, settings, max_words)
+    by_sentence = sentence_concepts(story)
+    weights = concept_weights(story, by_sentence)
+    lede = lede_of(story, vectors, settings, max_words, by_sentence, weights)
     in_lede = {(s.article_id, s.index) for s in lede}
     candidates = [
         s
@@ -112,8 +150,6 @@ def select(
         for s in a.sentences
         if len(words(s.text)) >= settings.min_words and (s.article_id, s.index) not in in_lede
     ] or [s for a in story.articles for s in a.sentences if (s.article_id, s.index) not in in_lede]
-    by_sentence = sentence_concepts(story)
-    weights = concept_weights(story, by_sentence)
     found = [by_sentence[(s.article_id, s.index)] for s in candidates]
     lengths = [max(1, len(s.text.split())) for s in candidates]
     boost = [1.0 + POSITION_BOOST * position_score(s, settings.position_decay) for s in candidates]
