@@ -262,6 +262,17 @@ def test_a_sentence_that_says_all_an_earlier_one_said_repeats_it(ferry, fake_emb
     assert any(r.text == again and "repeats" in r.reason for r in summary.rejected)
 
 
+def test_a_sentence_that_only_puts_two_said_things_together_repeats_them(ferry, fake_embedder):
+    said = [
+        "The ferry was carrying 212 passengers when it hit the barge in thick fog.",
+        "The harbour was closed to all traffic for six hours.",
+    ]
+    joined = "The harbour was closed for six hours after the ferry hit the barge in thick fog."
+    summary = run_verify(ferry, fake_embedder, "Ferry hits barge", " ".join([*said, joined]))
+    assert [s.text for s in summary.sentences] == said
+    assert any(r.text == joined and "repeats" in r.reason for r in summary.rejected)
+
+
 def test_no_draft_at_all_still_gives_a_cited_story(ferry, fake_embedder):
     story, evidence, vectors = ferry
     summary = verify(None, story, evidence, vectors, fake_embedder, VerifySettings())
@@ -437,6 +448,18 @@ def test_a_headline_from_the_lede_never_ends_inside_a_clause(lede, headline):
         ),
         # a list item or a caption is no lede
         ("Average Ticket Price: 14 euros (excludes booking fee)", None),
+        # a participle about the last noun goes with its phrase, not alone at the end
+        (
+            "Divers from Port Keswin have recovered a bronze bell of the old lighthouse found "
+            "in the silt north of the harbour wall.",
+            "Divers from Port Keswin have recovered a bronze bell of the old lighthouse",
+        ),
+        # a main verb at the end stays
+        (
+            "The ferry fare rose on Monday after a week of talks in the town hall between the "
+            "council and the operator of the harbour line.",
+            "The ferry fare rose on Monday after a week of talks",
+        ),
     ],
 )
 def test_a_headline_from_the_lede_is_its_main_clause_not_a_fragment(lede, headline):

@@ -410,6 +410,8 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     # "Former runner-up for the Miss Delaware pageant" names no event: a cut must keep a verb.
     for cut in [*clause_cuts, *phrase_cuts]:
         clause = text[:cut].rstrip(" ,;:")
+        if _ends_in_reduced_relative(clause):  # "... of ground beetle found": cut before it
+            clause = clause.rsplit(" ", 1)[0]
         if (
             min_words <= len(clause.split()) <= max_words
             and has_finite_verb(clause)
@@ -435,6 +437,23 @@ def _open_that(clause: str) -> bool:
 
 # "... made phone calls from jail in": a headline does not end on a word that needs another.
 _DANGLING_ENDS = frozenset("in on at for from by of to with the a an and or but as than".split())
+_AUXILIARIES = frozenset("is are was were be been being has have had get got gets".split())
+_IRREGULAR_PARTICIPLES = frozenset(
+    "found made held seen taken given known shown built sold born caught left kept shot sent "
+    "bought brought written stolen spent put set hidden thrown driven chosen".split()
+)
+
+
+def _ends_in_reduced_relative(clause: str) -> bool:
+    """ "Researchers have described a new species of ground beetle found": a participle that
+    opens a clause about the last noun, cut off from what it says. "The Dow plunged" or "A
+    man was killed" end in their main verb."""
+    *rest, last = clause.split()
+    last = last.lower()
+    if not rest or rest[-1].lower() in _AUXILIARIES:
+        return False
+    participle = last in _IRREGULAR_PARTICIPLES or (last.endswith("ed") and len(last) > 4)
+    return participle and has_finite_verb(" ".join(rest))
 
 
 # Words that make a clause say that something happened: auxiliaries and common irregular
@@ -555,11 +574,19 @@ def verify(
         # Either way round: a sentence that says all an earlier one said and a little more
         # ("The line will have 14 stops ... and cost 340 million euros") repeats it too.
         words_ = content_words(text)
-        return len(words_) >= 4 and any(
+        if len(words_) < 4:
+            return False
+        said_each = [content_words(s.text) for s in kept]
+        if any(
             len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
-            for said in (content_words(s.text) for s in kept)
+            for said in said_each
             if len(said) >= 4
-        )
+        ):
+            return True
+        # Or it only puts two said things together ("Lumora told owners to stop charging as
+        # it recalls 80,000 units" after the recall and the advice to stop charging).
+        said_all: set[str] = set().union(*said_each)
+        return len(words_) >= 5 and len(words_ & said_all) >= settings.repeat_coverage * len(words_)
 
     story_text = " ".join(s.text for a in story.articles for s in a.sentences)
 
