@@ -413,7 +413,7 @@ _HEDGE = re.compile(
     r"intends?|aims?|hopes?|claims?|claimed|accused|denied|denies|estimated|about|"
     r"around|nearly|almost|up to|at least|more than|according to|said|says|told|"
     r"insisted|suggest|suggests|suggested|warned|feared|fears|thought|promised?|promises|"
-    r"pledged?|claim|sues|sued|alleges)\b",
+    r"pledged?|claim|sues|sued|alleges|agreed|agrees|agree)\b",
     re.I,
 )
 # Of those, the ones whose loss changes what is claimed (quantifiers and attributions alone
@@ -423,13 +423,16 @@ _STRONG_HEDGES = frozenset(
     believed believe believes allegedly alleged reportedly suspected apparently possibly
     probably likely unlikely may might could would expected plan plans planned proposed intend
     intends aim aims hope hopes claim claims claimed accused denied denies estimated feared
-    fears thought suggested alleges
+    fears thought suggested alleges agreed agrees agree
     """.split()
 )
 
 
 # Nouns as often as verbs: a hedge only as "plans to", "hopes that".
 _HEDGE_ONLY_AS_VERBS = frozenset("plan plans aim aims hope hopes".split())
+# A deal agreed is not a deal done ("agreed to buy Jimmy Choo" is no "acquired Jimmy Choo"),
+# but "agreed that" or "agreed with" reports no plan.
+_HEDGE_ONLY_BEFORE_TO = frozenset("agreed agrees agree".split())
 
 
 def hedges(text: str) -> set[str]:
@@ -450,6 +453,8 @@ def strong_hedges(text: str, about: set[str] | None = None, window: int = 4) -> 
             continue
         if word in _HEDGE_ONLY_AS_VERBS and lowered[i + 1 : i + 2] not in (["to"], ["that"]):
             continue  # "approved plans for a tram line": a plan approved, not a plan to
+        if word in _HEDGE_ONLY_BEFORE_TO and lowered[i + 1 : i + 2] != ["to"]:
+            continue
 
         if about is not None:
             near = tokens_[max(0, i - window) : i + window + 1]

@@ -245,6 +245,18 @@ def test_a_dropped_hedge_fails():
     assert hard_check_problems("The project is expected to cost 340 million euros.", cited) == []
 
 
+def test_a_deal_agreed_is_not_a_deal_done():
+    cited = (
+        "The ferry operator Marlow Lines agreed to buy its rival Keswin Boats for 12 million euros."
+    )
+    assert hard_check_problems("Marlow Lines has bought Keswin Boats for 12 million euros.", cited)
+    assert not hard_check_problems(
+        "Marlow Lines has agreed to buy Keswin Boats for 12 million euros.", cited
+    )
+    cited = "The two ferry operators agreed that fares would not rise this winter."
+    assert not hard_check_problems("Two ferry operators agreed fares will not rise.", cited)
+
+
 def test_plans_as_a_noun_is_no_hedge():
     cited = "Dunmore's city council approved plans for a tram line on Wednesday."
     assert hard_check_problems("Dunmore city council approves tram line", cited) == []
