@@ -247,6 +247,51 @@ def remove_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+_TITLE_WORD = re.compile(r"[A-Z][a-z’']+(?:-[A-Za-z]+)*")
+
+
+def sentence_case(headline: str, source_text: str) -> str:
+    """A headline the model wrote in Title Case, in sentence case, so that the name check judges
+    only real names. A capitalised word after the first is lower-cased when the sources write
+    its stem in lower case ("Launches Short-Range Missiles" -> "launches short-range
+    missiles"; "mother Dies" -> "mother dies"), or, in a headline whose longer words are
+    mostly capitalised ("Wedding Costs Surge to $31,213"), when the sources never capitalise
+    it inside a sentence or as the first word of a longer name ("North Korea fired ...")."""
+    tokens_ = headline.split()
+    if len(tokens_) < 2:
+        return headline
+    cores = [t.strip("\"“”‘’'(),:;.!?") for t in tokens_[1:]]
+    lower_stems = {stem(t) for t in tokens(source_text) if t[:1].islower()}
+    capitalised = [bool(_TITLE_WORD.fullmatch(w)) for w in cores]
+    # Title Case leaves short function words as they are ("Surge to $31,213, Up 4.5% from")
+    judged = [c for w, c in zip(cores, capitalised, strict=True) if w.isalpha() and len(w) > 3]
+    title_case = len(judged) >= 2 and sum(judged) >= 0.6 * len(judged)
+    names = {m.group(0) for m in re.finditer(r"(?<=[\w,;:)\]%] )[A-Z][\w’'-]*", source_text)}
+    names |= {m.group(1) for m in re.finditer(r"\b([A-Z][\w’'-]*) [A-Z][a-z]", source_text)}
+    out = tokens_[:1]
+    for token, core in zip(tokens_[1:], cores, strict=True):
+        ordinary = stem(core) in lower_stems or (title_case and core not in names)
+        if core[:1].isupper() and not core.isupper() and not out[-1].endswith(":") and ordinary:
+            token = token.replace(core, core.lower(), 1)
+        out.append(token)
+    return " ".join(out)
+
+
+# Reuters instrument codes and exchange tickers: "Michael Kors (KORS.N)", "Jimmy Choo CHOO.L",
+# "(NYSE: KORS)". A reader of a briefing wants the company, not its code; left in, they also
+# split sentences ("Kate Spade & Co. KATE.N, as ...").
+_RIC_SUFFIX = r"(?:N|O|OQ|L|PA|DE|T|HK|TO|AX|K|KS|MI|AS|SW|SS|SZ|BO|NS|F|MC|ST|CO|HE|OL|BR|VI|SI)"
+_TICKER = re.compile(
+    r"\s*\((?:[A-Z0-9]{2,6}\." + _RIC_SUFFIX + r"|(?:NYSE|NASDAQ|Nasdaq|LSE|TSX|AMEX|OTC)"
+    r"(?:\s*American)?\s*:\s*[A-Z][A-Z.]{0,6})\)"
+    r"|(?<=[A-Za-z&.)]) [A-Z0-9]{2,6}\." + _RIC_SUFFIX + r"(?=[\s,;:)]|\.?$)"
+)
+
+
+def without_tickers(text: str) -> str:
+    return _TICKER.sub("", text)
+
+
 def normalize_space(text: str) -> str:
     return " ".join(remove_invisible(text).split())
 

@@ -208,3 +208,26 @@ def test_an_appeal_to_the_reader_is_dropped_but_the_news_beside_it_stays(tmp_pat
         "Inspectors said the dogs had been kept in crates for months.",
         "The public can help by keeping dogs on a lead, the mayor said.",
     ]
+
+
+def test_ticker_codes_are_cut_from_the_text_and_do_not_split_sentences(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "deal.txt": (
+                "Marlow Lines to buy Keswin Boats\n\n"
+                "KESWIN (Reuters) - Ferry operator Marlow Lines (MRLW.L) agreed to buy its rival "
+                "Keswin Boats KBT.L for 12 million euros. The deal follows a merger of two bus "
+                "firms, Harbour Coaches HCO.N and Valley Bus Co. VBC.N, as operators look for "
+                "savings. Shares of the parent company (NYSE: MRL) rose 4 percent.\n"
+            )
+        },
+    )
+    [article] = clean(ingest(tmp_path)[0])
+    assert [s.text for s in article.sentences] == [
+        "KESWIN (Reuters) - Ferry operator Marlow Lines agreed to buy its rival Keswin Boats for "
+        "12 million euros.",
+        "The deal follows a merger of two bus firms, Harbour Coaches and Valley Bus Co., as "
+        "operators look for savings.",
+        "Shares of the parent company rose 4 percent.",
+    ]

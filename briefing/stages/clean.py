@@ -30,7 +30,7 @@ from briefing.stages.furniture import (
     sentence_reason,
     without_post_attribution,
 )
-from briefing.text import cap_sentence, remove_invisible, split_paragraph, words
+from briefing.text import cap_sentence, remove_invisible, split_paragraph, without_tickers, words
 
 _SENTENCE_END = re.compile(r"[.!?:;\"”’)\]…]\s*$")
 _MD_PREFIX = re.compile(r"^\s*(#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
@@ -240,6 +240,7 @@ def clean_article(
         starts: list[tuple[int, int]] = []  # (char offset, line number)
         for number in run:
             line = without_post_attribution(remove_invisible(article.lines[number - 1]).strip())
+            line = without_tickers(line)
             if is_markdown:
                 line = _MD_PREFIX.sub("", line)
             if text:
