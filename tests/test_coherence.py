@@ -235,6 +235,7 @@ def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
         "The public can help by adopting a dog or donating to the shelter.",
         "Anyone with information is asked to call the harbour police.",
         "For more information, visit the council's website.",
+        "The Courier compiled a list of the best and worst moments from Sunday's ceremony.",
     ],
 )
 def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
@@ -249,6 +250,7 @@ def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
         "Watchdogs said the bank had broken the rules.",
         "Residents can help the town by keeping dogs on a lead, the mayor said.",
         "Those who donated to the fund will get their money back, the bank said.",
+        "Police compiled a list of 40 witnesses to the collision.",
     ],
 )
 def test_news_that_starts_like_a_call_out_is_news(sentence):

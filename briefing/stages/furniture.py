@@ -75,6 +75,13 @@ _HERE_IS = (
     r"(a|an|our) (sampling|list|roundup|rundown|selection|timeline|recap|breakdown|guide)\b|"
     r"(some|all|\w+) of (the|our) (most|best|top)\b|the (\d+|\w+) (most|best|top)\b)"
 )
+# "Celebuzz compiled a list of the best and worst moments": the page's list, not the event.
+_OWN_LIST = re.compile(
+    r"\b(compiled|compiles|compiling|put together|rounded up|rounds up|picked|selected)\b[^.]{0,30}"
+    r"\b(list|roundup|round-up|rundown|selection|gallery) of (the |our |its )?"
+    r"(best|worst|top|most|biggest|favou?rite)\b",
+    re.I,
+)
 # Within a sentence ("X was there, and here are ten of the most memorable things he heard"),
 # not within a line: a paragraph holding such a sentence keeps its other sentences.
 _HERE_IS_INSIDE = re.compile(r"\b" + _HERE_IS, re.I)
@@ -328,7 +335,10 @@ def sentence_reason(sentence: str) -> str | None:
     """Why one sentence is furniture: the line rules, the page announcing its own content
     anywhere in the sentence, and an appeal to the reader."""
     reason = rule_reason(sentence)
-    if reason is None and _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS]):
+    if reason is None and (
+        _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS])
+        or _OWN_LIST.search(sentence[:OPENING_CHARS])
+    ):
         return OWN_CONTENT
     opening = sentence.lstrip(" \"“‘'")[:OPENING_CHARS]
     if reason is None and _APPEAL.search(opening) and not _ATTRIBUTED.search(opening):
