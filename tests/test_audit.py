@@ -19,7 +19,8 @@ FILES = {
     ),
     "b/quake.txt": (
         "Tarrow quake wakes residents\n\n"
-        "A magnitude 4.1 earthquake woke Tarrow residents early on Sunday.\n"
+        "Residents were woken early on Sunday when windows rattled across the town, in what "
+        "the fire service called a magnitude 4.1 earthquake.\n"
     ),
 }
 

@@ -76,8 +76,8 @@ def test_summary_evaluation_scores_every_system_at_one_budget(tmp_path):
     assert report.clusters == 1
     assert set(report.f1) == {"briefing", "lead-3", "lexrank", "textrank"}
     budget = report.per_cluster[0]["budget"]
-    assert budget == report.words["briefing"] == 25
-    assert report.words["lexrank"] == report.words["textrank"] == 25
+    assert 20 <= budget == report.words["briefing"] <= 30  # two or three short sentences
+    assert report.words["lexrank"] == report.words["textrank"] == budget
     # the reference itself was built from the two sentences the fake model chose
     assert report.f1["briefing"]["rouge2"] > report.f1["lead-3"]["rouge2"]
     markdown = report.markdown()

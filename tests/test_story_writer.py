@@ -8,8 +8,9 @@ from conftest import FakeEmbedder, FakeStoryWriter, story_writer_config, write_f
 
 from briefing.config import packaged_defaults
 from briefing.pipeline import build_briefing, load_prompts
-from briefing.stages.generate import parse_story_answer, sentence_case
+from briefing.stages.generate import parse_story_answer
 from briefing.stages.render import render_markdown
+from briefing.text import sentence_case
 
 FILES = {
     "ledger/tram.txt": (
@@ -31,7 +32,7 @@ def good_answer(numbered: list[str]) -> str:
     return (
         "Headline: Dunmore council votes to build tram line\n"
         "Summary:\n"
-        "Dunmore city council voted 9 to 4 on Wednesday to build an 11-kilometre tram line. [1]\n"
+        "Dunmore city council voted on Wednesday to build a tram line to Westfield. [1]\n"
         "The project is expected to cost 340 million euros. [2]\n"
         "The regional government promised to pay 40 percent of the cost. [5]\n"
     )
@@ -85,7 +86,7 @@ def test_one_call_per_story_with_numbered_evidence_lede_first(tmp_path):
     assert summary.headline.kind == "generated"
     assert summary.headline.text == "Dunmore council votes to build tram line"
     assert [s.kind for s in summary.sentences] == ["generated"] * 3
-    assert summary.sentences[0].text.startswith("Dunmore city council voted 9 to 4")
+    assert summary.sentences[0].text.startswith("Dunmore city council voted on Wednesday")
     text = render_markdown(briefing)
     assert "[^" in text.split("\n## 1. ")[1]
     # the sentence the writer rephrased was put to the judge with the line it cites; the two it
@@ -143,6 +144,30 @@ def test_a_title_case_headline_is_put_in_sentence_case_before_its_names_are_chec
         == "North Korea fires short-range missiles to pressure US"
     )
     assert sentence_case("Council backs tram line", source) == "Council backs tram line"
+
+
+def test_a_title_case_headline_loses_the_capitals_of_words_the_sources_never_capitalise():
+    source = "The average cost of a wedding rose to 31,213 dollars, up 4.5% on the year before."
+    assert (
+        sentence_case("Wedding Costs Surge to 31,213 Dollars, Up 4.5%", source)
+        == "Wedding costs surge to 31,213 dollars, up 4.5%"
+    )
+
+
+def test_sentence_case_keeps_names_the_sources_capitalise():
+    sources = (
+        "North Korea fired two missiles, Japan said. The Lehigh County Humane Society took in dogs."
+    )
+    assert sentence_case("Japan Says North Korea Fired Two Missiles", sources) == (
+        "Japan says North Korea fired two missiles"
+    )
+    assert sentence_case("Lehigh County Humane Society Takes In Dogs", sources) == (
+        "Lehigh County Humane Society takes in dogs"
+    )
+    # a headline in sentence case already keeps its capitals
+    assert sentence_case("Shelter takes in dogs from Lehigh County", sources) == (
+        "Shelter takes in dogs from Lehigh County"
+    )
 
 
 def test_an_answer_cut_off_mid_sentence_loses_the_fragment():

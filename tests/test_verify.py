@@ -274,6 +274,15 @@ def test_a_sentence_that_says_all_an_earlier_one_said_repeats_it(ferry, fake_emb
     assert any(r.text == again and "repeats" in r.reason for r in summary.rejected)
 
 
+def test_the_first_sentence_may_state_what_the_headline_names(ferry, fake_embedder):
+    headline = "The ferry Marlow Star struck a container barge in Port Keswin harbour"
+    lede = "The ferry Marlow Star struck a container barge in Port Keswin harbour on Thursday."
+    summary = run_verify(ferry, fake_embedder, headline, lede)
+    assert summary.headline.kind == "generated"
+    assert [s.text for s in summary.sentences][0] == lede
+    assert summary.sentences[0].kind == "generated"
+
+
 def test_a_sentence_that_only_puts_two_said_things_together_repeats_them(ferry, fake_embedder):
     said = [
         "The ferry was carrying 212 passengers when it hit the barge in thick fog.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from briefing.backends.base import ContextLimited, Generator, StoppedForTime
 from briefing.config import PromptTemplate
 from briefing.records import Article, Draft, DraftSentence, Evidence, Sentence, Story
-from briefing.text import split_sentences, stem, tokens
+from briefing.text import sentence_case, split_sentences
 
 _MARKUP = re.compile(r"[*_`#]+")
 _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
@@ -306,22 +306,6 @@ def unwrap_quotes(text: str) -> str:
     if len(text) > 2 and text[0] in '"“' and text[-1] in '"”' and not re.search('["“”]', inner):
         return inner.strip()
     return text
-
-
-def sentence_case(headline: str, source: str) -> str:
-    """A Title Case Headline in sentence case: a capitalised word after the first whose stem the
-    source writes in lower case is an ordinary word, not a name ("Launches Short-Range Missiles"
-    -> "launches short-range missiles"; "mother Dies" -> "mother dies"), so the name check
-    judges only real names. A word the source never writes in lower case stays as it is."""
-    words_ = headline.split()
-    lower_stems = {stem(t) for t in tokens(source) if t[:1].islower()}
-    out = words_[:1]
-    for word in words_[1:]:
-        core = word.strip(",.:;!?\"'“”‘’")
-        if core[:1].isupper() and not core.isupper() and stem(core) in lower_stems:
-            word = word.replace(core, core.lower(), 1)
-        out.append(word)
-    return " ".join(out)
 
 
 def story_messages(

@@ -529,7 +529,9 @@ def verify(
     pool_vectors = np.stack([vectors.of(s) for s in pool]) if pool else np.zeros((0, 1))
     # The draft's own sentences, as generate wrote them: never split again or matched by text.
     drafted = [s.text for s in draft.sentences] if draft else []
-    texts = [draft.headline] if draft and draft.headline else []
+    story_text = " ".join(s.text for a in story.articles for s in a.sentences)
+    drafted_headline = draft.headline if draft else ""
+    texts = [drafted_headline] if drafted_headline else []
     embedded = embedder.embed(texts + drafted) if (texts or drafted) else np.zeros((0, 1))
     headline_vector = embedded[0] if texts else None
     sentence_vectors = embedded[len(texts) :]
@@ -538,7 +540,6 @@ def verify(
         find_support(text, vector, pool, pool_vectors, settings)
         for text, vector in zip(drafted, sentence_vectors, strict=True)
     ]
-    drafted_headline = draft.headline if draft else ""
     story_roles = story_role_triples(story) if draft else []
     check = check_headline(
         drafted_headline, story, evidence, headline_vector, vectors, settings, story_roles
@@ -558,17 +559,27 @@ def verify(
         else embedder.embed([headline.text])[0]
     )
     kept: list[CitedSentence] = []
-    # A generated headline counts as said: a summary sentence that repeats it adds nothing. A
-    # headline cut from the lede does not: the summary still states the lede in full.
-    kept_vectors: list[np.ndarray] = [final_headline_vector] if headline.kind == "generated" else []
+    kept_vectors: list[np.ndarray] = []
+    # A generated headline counts as said once the summary has its first sentence: a later
+    # sentence that repeats it adds nothing, but the first one states the event the headline
+    # names, as a lede does. A headline cut from the lede never counts: the summary still
+    # states the lede in full.
+    headline_said = [final_headline_vector] if headline.kind == "generated" else []
     rejected: list[Rejection] = []
+
+    def same_facts(text: str, other: str) -> bool:
+        """Most content words of the shorter of the two stand in the other."""
+        mine, theirs = content_words(text), content_words(other)
+        shorter = min(len(mine), len(theirs))
+        return shorter >= 4 and len(mine & theirs) >= settings.repeat_coverage * shorter
 
     def repeats(vector: np.ndarray, text: str) -> bool:
         """Too close in meaning to what is said, or saying nothing new: most of its content
         words stand in one kept sentence (the same vote "by nine votes to four" twice)."""
+        said_vectors = [*kept_vectors, *headline_said] if kept else []
         if (
-            kept_vectors
-            and max(float(vector @ v) for v in kept_vectors) > settings.repeat_similarity
+            said_vectors
+            and max(float(vector @ v) for v in said_vectors) > settings.repeat_similarity
         ):
             return True
         # Either way round: a sentence that says all an earlier one said and a little more
@@ -576,19 +587,13 @@ def verify(
         words_ = content_words(text)
         if len(words_) < 4:
             return False
-        said_each = [content_words(s.text) for s in kept]
-        if any(
-            len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
-            for said in said_each
-            if len(said) >= 4
-        ):
+        if any(same_facts(text, s.text) for s in kept):
             return True
+        said_each = [content_words(s.text) for s in kept]
         # Or it only puts two said things together ("Lumora told owners to stop charging as
         # it recalls 80,000 units" after the recall and the advice to stop charging).
         said_all: set[str] = set().union(*said_each)
         return len(words_) >= 5 and len(words_ & said_all) >= settings.repeat_coverage * len(words_)
-
-    story_text = " ".join(s.text for a in story.articles for s in a.sentences)
 
     def out_of_context(text: str, cited: Sequence[Sentence]) -> str | None:
         """Why the sentence would read wrong after what the summary has said (coherence)."""
@@ -683,24 +688,22 @@ def verify(
     if not kept and evidence.sentences:
         source = lede or central_evidence(evidence, vectors, 1)[0]
         keep(_quote(source), vectors.of(source), (source,))
+
     # The first sentence says what happened. A summary that states the lede (cites its first
-    # sentence: the second one says more about the event, not what it was) further down moves
-    # that sentence up; one that never states it opens with the lede, quoted (a mayor's
-    # quotation or a shopkeeper's hope is no story's first line), and loses what only repeats it.
-    if kept and evidence.lede and lede is not None and lede not in kept_cited[0]:
-        stating = [i for i, cited in enumerate(kept_cited) if lede in cited]
+    # sentence, the second one says more about the event, not what it was; or says all of it
+    # in another outlet's words) further down moves that sentence up; one that never states
+    # it opens with the lede, quoted (a mayor's quotation or a shopkeeper's hope is no story's
+    # first line), and loses what only repeats it.
+    def states(n: int, lede: Sentence) -> bool:
+        return lede in kept_cited[n] or same_facts(kept[n].text, lede.text)
+
+    if kept and evidence.lede and lede is not None and not states(0, lede):
+        stating = [n for n in range(len(kept)) if states(n, lede)]
         if stating:
             kept.insert(0, kept.pop(stating[0]))
         elif lede in evidence.sentences[: evidence.lede] and quote_failure(lede) is None:
-            said = content_words(lede.text)
             kept = [_quote(lede)] + [
-                s
-                for s in kept
-                if s.text != lede.text
-                and not (
-                    len(words_ := content_words(s.text)) >= 4
-                    and len(words_ & said) >= settings.repeat_coverage * min(len(words_), len(said))
-                )
+                s for s in kept if s.text != lede.text and not same_facts(s.text, lede.text)
             ]
             kept = kept[: settings.max_sentences]
     if (
