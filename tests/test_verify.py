@@ -546,6 +546,22 @@ def test_a_summary_that_never_states_the_lede_opens_with_it_quoted(ferry, fake_e
     ]
 
 
+def test_a_first_sentence_that_gives_only_an_aside_of_the_lede_does_not_state_it(
+    ferry, fake_embedder
+):
+    # it cites the lede's line, but says who was hurt, not that the ferry struck a barge
+    summary = run_verify(
+        _with_lede(ferry),
+        fake_embedder,
+        "",
+        "Fourteen passengers were injured at 7:40 am on Thursday. The harbour was closed to "
+        "all traffic for six hours.",
+    )
+    assert summary.sentences[0].kind == "quote"
+    assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
+    assert summary.sentences[-1].text == "The harbour was closed to all traffic for six hours."
+
+
 def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embedder):
     story, evidence, vectors = ferry
     two_sentence_lede = (story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors)

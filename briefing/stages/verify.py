@@ -689,13 +689,19 @@ def verify(
         source = lede or central_evidence(evidence, vectors, 1)[0]
         keep(_quote(source), vectors.of(source), (source,))
 
-    # The first sentence says what happened. A summary that states the lede (cites its first
-    # sentence, the second one says more about the event, not what it was; or says all of it
-    # in another outlet's words) further down moves that sentence up; one that never states
-    # it opens with the lede, quoted (a mayor's quotation or a shopkeeper's hope is no story's
-    # first line), and loses what only repeats it.
+    # The first sentence says what happened. A summary that states the lede (its first
+    # sentence: the second one says more about the event, not what it was) further down moves
+    # that sentence up; one that never states it opens with the lede, quoted (a mayor's
+    # quotation or a shopkeeper's hope is no story's first line), and loses what only repeats
+    # it.
     def states(n: int, lede: Sentence) -> bool:
-        return lede in kept_cited[n] or same_facts(kept[n].text, lede.text)
+        """Sentence n states the lede: it cites it or says all of it, and it says the lede's
+        main clause, not only an aside of it ("Zimmerman, a neighborhood watch volunteer, is
+        facing murder charges" from a lede about his being sued)."""
+        if not (lede in kept_cited[n] or same_facts(kept[n].text, lede.text)):
+            return False
+        main = content_words(headline_from_lede(lede.text, settings.max_headline_words) or "")
+        return len(main & content_words(kept[n].text)) >= 0.5 * len(main)
 
     if kept and evidence.lede and lede is not None and not states(0, lede):
         stating = [n for n in range(len(kept)) if states(n, lede)]
