@@ -231,3 +231,16 @@ def test_ticker_codes_are_cut_from_the_text_and_do_not_split_sentences(tmp_path)
         "operators look for savings.",
         "Shares of the parent company rose 4 percent.",
     ]
+
+
+def test_an_outlets_own_list_stays_in_the_article_for_grouping_but_is_never_printed(tmp_path):
+    from briefing.stages.coherence import voice_problem
+
+    teaser = (
+        "From Ines Calder's speech to Tomas Reyne's surprise win, the Courier has compiled a "
+        "list of the best and worst moments from Sunday's harbour awards."
+    )
+    write_files(tmp_path, {"awards.txt": f"Harbour awards\n\n{teaser}\n"})
+    [article] = clean(ingest(tmp_path)[0])
+    assert [s.text for s in article.sentences] == [teaser]
+    assert "page furniture, not news" in voice_problem(teaser)

@@ -6,6 +6,7 @@ from briefing.records import Draft, DraftSentence, Evidence, Story
 from briefing.stages.verify import (
     hard_check_problems,
     headline_from_lede,
+    measure_support,
     names,
     numbers,
     short_quote,
@@ -283,6 +284,16 @@ def test_the_first_sentence_may_state_what_the_headline_names(ferry, fake_embedd
     assert summary.sentences[0].kind == "generated"
 
 
+def test_a_headline_may_have_one_word_of_its_own_a_sentence_may_not():
+    cited = ["The fare from Keswin to Dunmore rose by a third on Monday, to 12 euros."]
+    headline = measure_support("Keswin fare soars to 12 euros", 0.9, cited)
+    assert headline.uncovered == 1 and headline.coverage < VerifySettings().min_coverage
+    assert headline.failure(VerifySettings(), headline=True) is None
+    assert headline.failure(VerifySettings()) is not None  # as a summary sentence
+    two_new = measure_support("Keswin fare soars, angering commuters", 0.9, cited)
+    assert two_new.failure(VerifySettings(), headline=True) is not None
+
+
 def test_a_sentence_that_only_puts_two_said_things_together_repeats_them(ferry, fake_embedder):
     said = [
         "The ferry was carrying 212 passengers when it hit the barge in thick fog.",
@@ -469,6 +480,14 @@ def test_a_headline_from_the_lede_never_ends_inside_a_clause(lede, headline):
         ),
         # a list item or a caption is no lede
         ("Average Ticket Price: 14 euros (excludes booking fee)", None),
+        # the news after a hook and a colon
+        (
+            "Here's one sign of the recovery that few ferry users will cheer: The fare from "
+            "Keswin to Dunmore just rose by a third.",
+            "The fare from Keswin to Dunmore just rose by a third",
+        ),
+        # a piece of a line is not a sentence
+        ("on those she failed to thank for the harbour award she won on Sunday", None),
         # a participle about the last noun goes with its phrase, not alone at the end
         (
             "Divers from Port Keswin have recovered a bronze bell of the old lighthouse found "

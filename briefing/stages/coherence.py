@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from briefing.records import Sentence
-from briefing.stages.furniture import sentence_reason
+from briefing.stages.furniture import sentence_reason, teaser_reason
 from briefing.text import (
     NOT_NAMES,
     STOP_WORDS,
@@ -64,7 +64,7 @@ def voice_problem(text: str) -> str | None:
         return f"speaks to the reader or as the outlet (“{found.group(1)}”)"
     if own.rstrip(" \"”’'").endswith("?"):
         return "a question, not news"
-    furniture = sentence_reason(own.lstrip(" “\"‘'"))
+    furniture = sentence_reason(own.lstrip(" “\"‘'")) or teaser_reason(own)
     if furniture:
         return f"page furniture, not news ({furniture})"
     return None

@@ -335,15 +335,20 @@ def sentence_reason(sentence: str) -> str | None:
     """Why one sentence is furniture: the line rules, the page announcing its own content
     anywhere in the sentence, and an appeal to the reader."""
     reason = rule_reason(sentence)
-    if reason is None and (
-        _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS])
-        or _OWN_LIST.search(sentence[:OPENING_CHARS])
-    ):
+    if reason is None and _HERE_IS_INSIDE.search(sentence[:OPENING_CHARS]):
         return OWN_CONTENT
     opening = sentence.lstrip(" \"“‘'")[:OPENING_CHARS]
     if reason is None and _APPEAL.search(opening) and not _ATTRIBUTED.search(opening):
         return APPEAL_TO_READER
     return reason
+
+
+def teaser_reason(sentence: str) -> str | None:
+    """Why a sentence may stay in an article (it names who and what, and links the files of
+    one event) but is never printed as news: the outlet's own list ("From Julia
+    Louis-Dreyfus' speech to Jon Cryer's win, Celebuzz has compiled a list of the best and
+    worst moments")."""
+    return OWN_CONTENT if _OWN_LIST.search(sentence[:OPENING_CHARS]) else None
 
 
 # --- layer 2: lines repeated across files ---------------------------------------------------
