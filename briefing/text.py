@@ -269,8 +269,12 @@ def sentence_case(headline: str, source_text: str) -> str:
     names = {m.group(0) for m in re.finditer(r"(?<=[\w,;:)\]%] )[A-Z][\w’'-]*", source_text)}
     names |= {m.group(1) for m in re.finditer(r"\b([A-Z][\w’'-]*) [A-Z][a-z]", source_text)}
     out = tokens_[:1]
-    for token, core in zip(tokens_[1:], cores, strict=True):
-        ordinary = stem(core) in lower_stems or (title_case and core not in names)
+    for n, (token, core) in enumerate(zip(tokens_[1:], cores, strict=True)):
+        # part of a longer name the sources write ("Maritime Accident Board")
+        before = f"{tokens_[n].strip(',:;')} {core}"
+        after = f"{core} {cores[n + 1]}" if n + 1 < len(cores) else ""
+        in_name = before in source_text or bool(after and after in source_text)
+        ordinary = not in_name and (stem(core) in lower_stems or (title_case and core not in names))
         if core[:1].isupper() and not core.isupper() and not out[-1].endswith(":") and ordinary:
             token = token.replace(core, core.lower(), 1)
         out.append(token)
@@ -458,7 +462,7 @@ _HEDGE = re.compile(
     r"intends?|aims?|hopes?|claims?|claimed|accused|denied|denies|estimated|about|"
     r"around|nearly|almost|up to|at least|more than|according to|said|says|told|"
     r"insisted|suggest|suggests|suggested|warned|feared|fears|thought|promised?|promises|"
-    r"pledged?|claim|sues|sued|alleges|agreed|agrees|agree)\b",
+    r"pledged?|claim|sues|sued|alleges|agreed|agrees|agree|scheduled)\b",
     re.I,
 )
 # Of those, the ones whose loss changes what is claimed (quantifiers and attributions alone
@@ -468,7 +472,7 @@ _STRONG_HEDGES = frozenset(
     believed believe believes allegedly alleged reportedly suspected apparently possibly
     probably likely unlikely may might could would expected plan plans planned proposed intend
     intends aim aims hope hopes claim claims claimed accused denied denies estimated feared
-    fears thought suggested alleges agreed agrees agree
+    fears thought suggested alleges agreed agrees agree scheduled
     """.split()
 )
 
@@ -476,8 +480,8 @@ _STRONG_HEDGES = frozenset(
 # Nouns as often as verbs: a hedge only as "plans to", "hopes that".
 _HEDGE_ONLY_AS_VERBS = frozenset("plan plans aim aims hope hopes".split())
 # A deal agreed is not a deal done ("agreed to buy Jimmy Choo" is no "acquired Jimmy Choo"),
-# but "agreed that" or "agreed with" reports no plan.
-_HEDGE_ONLY_BEFORE_TO = frozenset("agreed agrees agree".split())
+# nor talks scheduled talks held; but "agreed that" or "the scheduled flight" plans nothing.
+_HEDGE_ONLY_BEFORE_TO = frozenset("agreed agrees agree scheduled".split())
 
 
 def hedges(text: str) -> set[str]:

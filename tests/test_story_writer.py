@@ -164,6 +164,11 @@ def test_sentence_case_keeps_names_the_sources_capitalise():
     assert sentence_case("Lehigh County Humane Society Takes In Dogs", sources) == (
         "Lehigh County Humane Society takes in dogs"
     )
+    # a name the sources write, though one of its words is also an ordinary word
+    sources += " The Maritime Accident Board opened an inquiry. The board will report."
+    assert sentence_case("Maritime Accident Board Opens Inquiry", sources) == (
+        "Maritime Accident Board opens inquiry"
+    )
     # a headline in sentence case already keeps its capitals
     assert sentence_case("Shelter takes in dogs from Lehigh County", sources) == (
         "Shelter takes in dogs from Lehigh County"

@@ -254,6 +254,8 @@ def test_a_deal_agreed_is_not_a_deal_done():
     assert not hard_check_problems(
         "Marlow Lines has agreed to buy Keswin Boats for 12 million euros.", cited
     )
+    cited = "Ferry unions and operators are scheduled to hold talks on Friday in Keswin."
+    assert hard_check_problems("Ferry unions and operators hold talks in Keswin.", cited)
     cited = "The two ferry operators agreed that fares would not rise this winter."
     assert not hard_check_problems("Two ferry operators agreed fares will not rise.", cited)
 
