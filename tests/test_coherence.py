@@ -218,6 +218,18 @@ def test_a_sentence_may_not_turn_round_who_did_what_to_whom(sentence, source, re
     assert (reversed_roles(sentence, source_roles) is not None) == reversed_
 
 
+def test_a_surname_opening_a_sentence_or_written_first_needs_its_introduction_too():
+    story = (
+        "Harbour minister Choe Son Hui accused the council of neglect. Police said the pier "
+        "was closed. Ines Calder resigned on Friday."
+    )
+    assert unintroduced_names("Choe accused the council of neglect.", "", story) == ["Choe"]
+    assert unintroduced_names("Calder resigned on Friday.", "", story) == ["Calder"]
+    assert unintroduced_names("Calder resigned on Friday.", "Ines Calder quits", story) == []
+    # a word the story also writes in lower case opens sentences as a word, not a name
+    assert unintroduced_names("Police said the pier was closed.", "", story + " police") == []
+
+
 def test_a_surname_with_an_apostrophe_needs_its_introduction_too():
     story = "His lawyer Mark O'Mara said the police protect George Zimmerman."
     assert unintroduced_names("He is protected, O'Mara said.", "", story) == ["O'Mara"]

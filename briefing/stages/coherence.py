@@ -104,22 +104,33 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
     before) and the sentence itself have not: a reader meets a person they were never
     introduced to. Weekdays and months are no people."""
     missing = []
+    lower_words = {w.lower() for w in re.findall(r"\b[a-z][\w’'-]*", story_text)}
     for match in _CAPITALISED_WORD.finditer(text):
         word = re.sub(r"[’']s$", "", match.group(0))
         before = text[: match.start()].rstrip()
         after = text[match.end() :].lstrip()
-        if not before or before in '“"‘' or before[-1] in ".!?" or word.lower() in _NOT_PEOPLE:
-            continue  # a sentence's first word
+        if word.lower() in _NOT_PEOPLE:
+            continue
+        first_word = not before or before in '“"‘' or before[-1] in ".!?"
+        # A sentence's first word is capitalised anyway: a surname only when the story never
+        # writes it in lower case ("Choe accused ...", not "Police said ...").
+        if first_word and (word.lower() in lower_words or word.lower() in STOP_WORDS):
+            continue
         if _CAPITALISED_WORD.match(after) or (before.split() or [""])[-1][:1].isupper():
             continue  # part of a longer name: "Barbara Morgan"
         if re.search(rf"\b{re.escape(word)}\b", said):
             continue  # named before
+        # the full names the story gives: "Raj Shah", and surname first, "Choe Son Hui"
         full = [
-            m.group(1)
+            f"{m.group(1)} {word}"
             for m in re.finditer(rf"\b([A-Z][a-z]+) {re.escape(word)}\b", story_text)
             if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
+        ] + [
+            f"{word} {m.group(1)}"
+            for m in re.finditer(rf"\b{re.escape(word)} ([A-Z][a-z]+)\b", story_text)
+            if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
         ]
-        if full and not any(f"{first} {word}" in said + " " + before for first in full):
+        if full and not any(name in said + " " + before for name in full):
             missing.append(word)
     return sorted(set(missing))
 
