@@ -281,6 +281,21 @@ def sentence_case(headline: str, source_text: str) -> str:
     return " ".join(out)
 
 
+# "a 11-kilometre line", "a e-bike": the writer's article before a vowel sound. Only "a"
+# before a, e, i, o or a number said with a vowel (8, 11, 18, 80-89); "a university", "a one-off"
+# and "a European" are right as they are.
+_VOWEL_SOUND = (
+    r"(?=(?!(?:one|once|eu|Eu|ewe)\w*)(?:[aeioAEIO][a-z]|e-|8|11\b|11[-,.]|18\b|18[-,.]))"
+)
+# "a" after a word, or "A" opening a sentence ("Plan A is" names a plan)
+_A_BEFORE_VOWEL = re.compile(r"(?:(?<=[a-z,;:] )|^)a " + _VOWEL_SOUND)
+_CAPITAL_A_BEFORE_VOWEL = re.compile(r"(?:(?<=[.!?] )|^)A " + _VOWEL_SOUND)
+
+
+def with_fixed_articles(text: str) -> str:
+    return _CAPITAL_A_BEFORE_VOWEL.sub("An ", _A_BEFORE_VOWEL.sub("an ", text))
+
+
 # Reuters instrument codes and exchange tickers: "Michael Kors (KORS.N)", "Jimmy Choo CHOO.L",
 # "(NYSE: KORS)". A reader of a briefing wants the company, not its code; left in, they also
 # split sentences ("Kate Spade & Co. KATE.N, as ...").

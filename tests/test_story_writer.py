@@ -10,7 +10,7 @@ from briefing.config import packaged_defaults
 from briefing.pipeline import build_briefing, load_prompts
 from briefing.stages.generate import parse_story_answer
 from briefing.stages.render import render_markdown
-from briefing.text import sentence_case
+from briefing.text import sentence_case, with_fixed_articles
 
 FILES = {
     "ledger/tram.txt": (
@@ -173,6 +173,17 @@ def test_sentence_case_keeps_names_the_sources_capitalise():
     assert sentence_case("Shelter takes in dogs from Lehigh County", sources) == (
         "Shelter takes in dogs from Lehigh County"
     )
+
+
+def test_the_writers_a_before_a_vowel_sound_becomes_an():
+    assert with_fixed_articles("Dunmore approved a 11-kilometre tram line.") == (
+        "Dunmore approved an 11-kilometre tram line."
+    )
+    assert with_fixed_articles("A e-bike maker recalled a 80,000 batteries.") == (
+        "An e-bike maker recalled an 80,000 batteries."
+    )
+    for right in ("a one-off payment", "a European team", "a university", "Plan A is off"):
+        assert with_fixed_articles(right) == right
 
 
 def test_an_answer_cut_off_mid_sentence_loses_the_fragment():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from briefing.backends.base import ContextLimited, Generator, StoppedForTime
 from briefing.config import PromptTemplate
 from briefing.records import Article, Draft, DraftSentence, Evidence, Sentence, Story
-from briefing.text import sentence_case, split_sentences
+from briefing.text import sentence_case, split_sentences, with_fixed_articles
 
 _MARKUP = re.compile(r"[*_`#]+")
 _LIST_MARKER = re.compile(r"\n\s*(?:\d+[.)]|[-*•])\s+")
@@ -406,8 +406,11 @@ def generate_stories(
                 headline = ""  # cut off within its first line: the headline may be cut too
             # The whole story's text: "dies" may stand only in an article's later lines.
             story_text = " ".join(s.text for a in story.articles for s in a.sentences)
-            headline = sentence_case(headline, story_text)
-            sentences = without_outlet_attribution(sentences, source_names(story))
+            headline = with_fixed_articles(sentence_case(headline, story_text))
+            sentences = tuple(
+                dataclasses.replace(s, text=with_fixed_articles(s.text))
+                for s in without_outlet_attribution(sentences, source_names(story))
+            )
             drafts.append(Draft(story.id, headline, sentences, str(answer), stopped))
     return drafts
 
