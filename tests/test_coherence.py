@@ -226,6 +226,9 @@ def test_a_surname_opening_a_sentence_or_written_first_needs_its_introduction_to
     assert unintroduced_names("Choe accused the council of neglect.", "", story) == ["Choe"]
     assert unintroduced_names("Calder resigned on Friday.", "", story) == ["Calder"]
     assert unintroduced_names("Calder resigned on Friday.", "Ines Calder quits", story) == []
+    # a place followed by its kind is no name written surname first
+    place = story + " The line runs along Westfield Road."
+    assert unintroduced_names("Trams will reach Westfield.", "", place) == []
     # a word the story also writes in lower case opens sentences as a word, not a name
     assert unintroduced_names("Police said the pier was closed.", "", story + " police") == []
 

@@ -29,7 +29,7 @@ from briefing.errors import ConfigError, ServerUnavailable
 WRITER = "fake-server-writer"
 EMBEDDER = "fake-server-embedder"
 KEY = "sk-test-secret-0123456789"
-_NUMBERED = re.compile(r"^\[(\d+)\] \([^)]*\) (.*)$")
+_NUMBERED = re.compile(r"^\[(\d+)\] \([^)]*\) (.*)$", re.M)
 
 
 def server_profile(url: str, kind: str = "causal-lm", **server) -> dict:
@@ -87,7 +87,7 @@ def story_from_evidence(prompt: str) -> str:
     """The fake writer: a headline from the first source sentence; a summary sentence joining
     the first two source sentences (no verbatim line, so the judge is asked), then the third
     copied; each citing its numbers."""
-    numbered = [m.groups() for line in prompt.splitlines() if (m := _NUMBERED.match(line))]
+    numbered = [m.groups() for m in _NUMBERED.finditer(prompt)]
     headline = " ".join(numbered[0][1].split()[:8])
     lines = [f"Headline: {headline}", "Summary:"]
     if len(numbered) > 1:
@@ -137,6 +137,8 @@ class FakeOpenAI:
         if payload["max_tokens"] == 1:  # the entailment question
             top = [{"token": "Yes", "logprob": -0.1}, {"token": "No", "logprob": -2.4}]
             return Response(json.dumps(chat_answer("Yes", top if payload.get("logprobs") else None)))  # fmt: skip
+        if not _NUMBERED.search(prompt):  # the verifier's repair: one source sentence rewritten
+            return Response(json.dumps(chat_answer(prompt.strip().splitlines()[-1])))
         return Response(json.dumps(chat_answer(story_from_evidence(prompt))))
 
     def _embed(self, request: Request) -> Response:
@@ -183,7 +185,10 @@ def test_a_run_against_the_server_writes_a_verified_cited_briefing(
     assert_footnotes_resolve(markdown_text)
     kinds = [s.kind for summary in briefing.summaries for s in summary.sentences]
     assert kinds.count("generated") >= 6, kinds  # the server's sentences reached the page
-    stories = [c for c in fake_server.chats if c["max_tokens"] > 1]
+    stories = [
+        c for c in fake_server.chats
+        if c["max_tokens"] > 1 and _NUMBERED.search(c["messages"][-1]["content"])
+    ]  # fmt: skip
     judged = [c for c in fake_server.chats if c["max_tokens"] == 1]
     assert len(stories) == 6 and judged and all(c["logprobs"] for c in judged)
     assert "copy bias" not in stderr  # the profile sets no copy bias

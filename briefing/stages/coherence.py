@@ -126,9 +126,13 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
             for m in re.finditer(rf"\b([A-Z][a-z]+) {re.escape(word)}\b", story_text)
             if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
         ] + [
+            # surname first only with a given name of two parts: "Choe Son Hui", "Moon Jae-in";
+            # "Westfield Road" is a place
             f"{word} {m.group(1)}"
-            for m in re.finditer(rf"\b{re.escape(word)} ([A-Z][a-z]+)\b", story_text)
-            if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
+            for m in re.finditer(
+                rf"\b{re.escape(word)} ([A-Z][a-z]+(?: [A-Z][a-z]+|-[a-z]+))\b", story_text
+            )
+            if m.group(1).split()[0].lower() not in STOP_WORDS | _NOT_PEOPLE
         ]
         if full and not any(name in said + " " + before for name in full):
             missing.append(word)
