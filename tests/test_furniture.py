@@ -3,6 +3,7 @@ reader of the briefing sees them. Every text here was written for these tests.""
 
 import datetime as dt
 import json
+import re
 
 from conftest import FakeGenerator, write_files
 
@@ -147,6 +148,8 @@ def test_a_file_that_is_only_furniture_or_too_short_is_skipped_with_its_reason(t
     assert reasons["index.txt"].startswith(
         "only page furniture and teasers left after cleaning (linked teaser"
     )
+    # the count says how little of the file is text, not how long the file is
+    assert re.search(r"; \d+ of its \d+ words are article text\)$", reasons["index.txt"])
 
 
 def test_an_embedded_posts_attribution_is_not_a_sentence_but_its_words_are_quoted_text(

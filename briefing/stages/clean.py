@@ -312,9 +312,10 @@ def unusable_reason(article: Article) -> str | None:
     if count < MIN_ARTICLE_WORDS:
         return f"too short to be news ({count} words of text)"
     if count < MOSTLY_FURNITURE_WORDS and furniture >= FURNITURE_LINES_PER_TEXT_LINE * text_lines:
+        total = sum(len(words(line)) for line in article.lines)
         return (
             f"only page furniture and teasers left after cleaning ({_main_reasons(article)}; "
-            f"{count} words of text)"
+            f"{count} of its {total:,} words are article text)"
         )
     label = _section_label(article)
     if label and count < MOSTLY_FURNITURE_WORDS:
