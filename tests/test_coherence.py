@@ -9,6 +9,7 @@ from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
     dangling_reference,
     quotable,
+    renamed_subject,
     reversed_roles,
     roles,
     unattributed_speech,
@@ -181,6 +182,23 @@ def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
     assert quote.text in [s.text for s in summary.sentences]
 
 
+def test_verify_drops_a_sentence_whose_subject_is_the_writers_guess(tmp_path, fake_embedder):
+    articles, vectors = prepare(tmp_path, SHELTER, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, manager, _ = articles[0].sentences
+    guessed = "The charity's shelter manager Kelly Shafer said the dogs were thin but friendly."
+    draft = Draft(
+        "s1",
+        "Humane Society rescues 71 beagles",
+        (DraftSentence(lede.text, (0,)), DraftSentence(guessed, (1,))),
+        "",
+    )
+    evidence = Evidence("s1", (lede, manager), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert guessed not in [s.text for s in summary.sentences]
+    assert any("never use" in r.reason for r in summary.rejected if r.text == guessed)
+
+
 @pytest.mark.parametrize(
     ("sentence", "source", "reversed_"),
     [
@@ -270,3 +288,23 @@ def test_the_outlet_telling_its_reader_what_to_do_is_no_news(sentence):
 )
 def test_news_that_starts_like_a_call_out_is_news(sentence):
     assert voice_problem(sentence) is None
+
+
+@pytest.mark.parametrize(
+    "sentence, cited, renamed",
+    [
+        # the source's "it" meant the shoppers' move online; the writer made it the merger
+        (
+            "The merger has left chains like Harrow & Finch exposed.",
+            "But it has left chains like Harrow & Finch exposed.",
+            True,
+        ),
+        ("The move was announced on Friday.", "Harrow & Finch announced it on Friday.", True),
+        # the cited line names the subject (in any inflection): nothing guessed
+        ("The chains have lost customers.", "Chains like Harrow & Finch lost customers.", False),
+        ("The company recalled 80,000 batteries.", "Two companies recalled batteries.", False),
+        ("Harrow & Finch has left the market.", "It has left the market.", False),
+    ],
+)
+def test_a_subject_the_cited_lines_never_name_is_the_writers_guess(sentence, cited, renamed):
+    assert (renamed_subject(sentence, [cited]) is not None) == renamed

@@ -87,6 +87,24 @@ def dangling_reference(
     return "refers by a pronoun to someone the summary has not named just before"
 
 
+_DEFINITE_SUBJECT = re.compile(r"^(?:The|This|That|These|Those) ([a-z][a-z-]+)\b")
+
+
+def renamed_subject(text: str, cited: Sequence[str]) -> str | None:
+    """A sentence that opens with "The move" or "The company" where its cited lines never
+    use the word: the writer has guessed what their "it" or "the deal" means ("But it has
+    left companies like Michael Kors exposed" -> "The move has left ..."), and a guess about
+    who or what acted is the one word a reader cannot check against the footnote."""
+    found = _DEFINITE_SUBJECT.match(text.strip())
+    if found is None:
+        return None
+    noun = found.group(1)
+    cited_stems = {stem(w) for line in cited for w in re.findall(r"[\w-]+", line)}
+    if stem(noun) in cited_stems:
+        return None
+    return f"calls its subject “{found.group(0).lower()}”, a word its cited lines never use"
+
+
 def _just_before(earlier: Sentence, later: Sentence) -> bool:
     return (
         earlier.article_id == later.article_id

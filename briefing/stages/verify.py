@@ -36,6 +36,7 @@ from briefing.stages.coherence import (
     Role,
     dangling_reference,
     quotable,
+    renamed_subject,
     reversed_roles,
     roles,
     unattributed_speech,
@@ -624,6 +625,7 @@ def verify(
         return (
             voice_problem(text)
             or dangling_reference(text, cited, previous)
+            or renamed_subject(text, [s.text for s in cited])
             or (
                 f"names {', '.join(missing)}, whom the summary has not introduced"
                 if missing
