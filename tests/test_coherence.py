@@ -7,6 +7,7 @@ from conftest import prepare
 from briefing.config import VerifySettings
 from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
+    added_judgement,
     dangling_reference,
     quotable,
     renamed_subject,
@@ -308,3 +309,22 @@ def test_news_that_starts_like_a_call_out_is_news(sentence):
 )
 def test_a_subject_the_cited_lines_never_name_is_the_writers_guess(sentence, cited, renamed):
     assert (renamed_subject(sentence, [cited]) is not None) == renamed
+
+
+@pytest.mark.parametrize(
+    "sentence, cited, judged",
+    [
+        (
+            "The county cup final, with a late winner and a full stadium, was a highlight of the year.",
+            "Dunmore Rovers won the county cup final on Saturday with a goal in the 88th minute.",
+            True,
+        ),
+        ("The tragic collision injured 14.", "The collision injured 14 passengers.", True),
+        # the source's own word, or someone's quoted words, are no judgement of the briefing
+        ("The historic vote passed.", "The council called it a historic vote.", False),
+        ('Moreno called it "a remarkable night".', 'Moreno said: "A remarkable night."', False),
+        ("Rovers won the final 2-1.", "Rovers won the final 2-1 on Saturday.", False),
+    ],
+)
+def test_a_judgement_no_cited_line_makes_is_the_writers_own(sentence, cited, judged):
+    assert (added_judgement(sentence, [cited]) is not None) == judged

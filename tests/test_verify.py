@@ -286,6 +286,14 @@ def test_the_first_sentence_may_state_what_the_headline_names(ferry, fake_embedd
     assert summary.sentences[0].kind == "generated"
 
 
+def test_a_headline_that_judges_what_no_source_judges_is_replaced(ferry, fake_embedder):
+    lede = "The ferry Marlow Star struck a container barge in Port Keswin harbour on Thursday."
+    headline = "Ferry Marlow Star in dramatic collision with barge in Port Keswin harbour"
+    summary = run_verify(ferry, fake_embedder, headline, lede)
+    assert summary.headline.text != headline
+    assert "judgement" in summary.rejected[0].reason
+
+
 def test_a_headline_may_have_one_word_of_its_own_a_sentence_may_not():
     cited = ["The fare from Keswin to Dunmore rose by a third on Monday, to 12 euros."]
     headline = measure_support("Keswin fare soars to 12 euros", 0.9, cited)

@@ -105,6 +105,28 @@ def renamed_subject(text: str, cited: Sequence[str]) -> str | None:
     return f"calls its subject “{found.group(0).lower()}”, a word its cited lines never use"
 
 
+# Words of praise or weight a small writer adds to make a sentence sound like news ("were a
+# highlight of the year"): an editor's judgement, printed only where a cited line makes it.
+_JUDGEMENTS = frozenset(
+    stem(w)
+    for w in (
+        "highlight memorable remarkable notable significant historic landmark crucial stunning "
+        "dramatic shocking tragic devastating unprecedented impressive surprising iconic "
+        "legendary beloved renowned prestigious milestone breakthrough"
+    ).split()
+)
+
+
+def added_judgement(text: str, cited: Sequence[str]) -> str | None:
+    """A word of judgement ("highlight", "historic", "tragic") that no cited line uses."""
+    own = outside_quotations(text)
+    cited_stems = {stem(w) for line in cited for w in re.findall(r"[\w-]+", line)}
+    for word in re.findall(r"[A-Za-z-]+", own):
+        if stem(word) in _JUDGEMENTS and stem(word) not in cited_stems:
+            return f"adds a judgement (“{word}”) that its cited lines do not make"
+    return None
+
+
 def _just_before(earlier: Sentence, later: Sentence) -> bool:
     return (
         earlier.article_id == later.article_id

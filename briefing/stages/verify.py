@@ -34,6 +34,7 @@ from briefing.records import (
 )
 from briefing.stages.coherence import (
     Role,
+    added_judgement,
     dangling_reference,
     quotable,
     renamed_subject,
@@ -260,7 +261,8 @@ def check_headline(
         support,
         support.failure(settings, headline=True)
         or voice_problem(headline)
-        or reversed_roles(headline, story_roles),
+        or reversed_roles(headline, story_roles)
+        or added_judgement(headline, [s.text for s in support.cited]),
     )
 
 
@@ -626,6 +628,7 @@ def verify(
             voice_problem(text)
             or dangling_reference(text, cited, previous)
             or renamed_subject(text, [s.text for s in cited])
+            or added_judgement(text, [s.text for s in cited])
             or (
                 f"names {', '.join(missing)}, whom the summary has not introduced"
                 if missing
