@@ -25,7 +25,7 @@ from briefing.backends.base import (
     load_embedder,
     load_generator,
 )
-from briefing.config import Config, GenerationSettings, InputSettings, load_prompt
+from briefing.config import ClusterSettings, Config, GenerationSettings, InputSettings, load_prompt
 from briefing.continuity import Matched, link_stories, remembered
 from briefing.dating import DatedArticle, counts_since, date_articles, window_start
 from briefing.errors import NothingToDo
@@ -48,7 +48,7 @@ from briefing.records import (
 from briefing.sources import ingest
 from briefing.stages.clean import clean, unusable_reason
 from briefing.stages.cluster import cluster
-from briefing.stages.duplicates import bring_back_copies, set_copies_aside
+from briefing.stages.duplicates import Copy, bring_back_copies, set_copies_aside
 from briefing.stages.embed import ArticleVectors, embed_articles
 from briefing.stages.generate import (
     OutOfTime,
@@ -280,6 +280,37 @@ def summarise_story(
     )[0]
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """Articles grouped into stories: the originals that were embedded and clustered, the
+    copies set aside (back in their stories' sources), the stories and the vectors."""
+
+    originals: list[Article]
+    copies: list[Copy]
+    stories: list[Story]
+    vectors: ArticleVectors
+
+
+def group_stories(
+    articles: list[Article],
+    embedder: Embedder,
+    settings: ClusterSettings,
+    timings: Timings | None = None,
+) -> Grouped:
+    """Copies aside, embed, cluster, copies back: the stage sequence from articles to stories
+    that `build_briefing` and `run` share."""
+    timings = timings or Timings()
+    originals, copies = set_copies_aside(articles)
+    if copies:
+        log.info("%d article(s) are copies of others: listed, counted once", len(copies))
+    with timings.stage("embed"):
+        vectors = embed_articles(originals, embedder, settings.lead_sentences)
+    with timings.stage("cluster"):
+        stories = bring_back_copies(cluster(originals, vectors, settings), copies)
+    log.info("grouped %d article(s) into %d story(ies)", len(originals), len(stories))
+    return Grouped(originals, copies, stories, vectors)
+
+
 def build_briefing(
     input_dir: Path,
     date: dt.date,
@@ -293,14 +324,8 @@ def build_briefing(
     repair = repairer(prompts.repair, generator)
     articles, skipped = prepare_articles(input_dir, settings=config.pipeline.inputs)
     log.info("read %d article(s), skipped %d input(s)", len(articles), len(skipped))
-    settings = config.pipeline
-    originals, copies = set_copies_aside(articles)
-    if copies:
-        log.info("%d article(s) are copies of others: listed, counted once", len(copies))
-    vectors = embed_articles(originals, embedder, settings.cluster.lead_sentences)
-    stories = cluster(originals, vectors, settings.cluster)
-    stories = bring_back_copies(stories, copies)
-    log.info("grouped %d article(s) into %d story(ies)", len(originals), len(stories))
+    grouped = group_stories(articles, embedder, config.pipeline.cluster)
+    stories, vectors = grouped.stories, grouped.vectors
     summaries = summarise_stories(stories, vectors, config, prompts, generator, embedder, repair)
     throughput = getattr(generator, "throughput", None)
     if throughput is not None:
@@ -589,17 +614,12 @@ def run(options: RunOptions, say: Callable[[str], None] = log.info) -> RunResult
                 + (f" (none new since the briefing of {last})" if last else "")
                 + "; nothing was written"
             )
-        today, copies = set_copies_aside([a.article for a in counted])
-        if copies:
-            log.info("%d article(s) are copies of others: listed, counted once", len(copies))
         with timings.stage("load_embedder"):
             embedder = load_embedder(config, embedder_name, say, options.allow_pull)
         settings = config.pipeline
-        with timings.stage("embed"):
-            vectors = embed_articles(today, embedder, settings.cluster.lead_sentences)
-        with timings.stage("cluster"):
-            stories = bring_back_copies(cluster(today, vectors, settings.cluster), copies)
-        log.info("grouped %d article(s) into %d story(ies)", len(today), len(stories))
+        grouped = group_stories([a.article for a in counted], embedder, settings.cluster, timings)
+        stories, vectors = grouped.stories, grouped.vectors
+        today, copies = grouped.originals, grouped.copies
         with timings.stage("continuity"):
             linked = link_stories(
                 stories, vectors, state.stories_before(options.date), embedder, settings.continuity
