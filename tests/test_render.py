@@ -112,3 +112,19 @@ def test_two_cited_sentences_on_one_line_give_one_footnote_marker():
     footnotes = _Footnotes()
     assert footnotes.refs((first, second, other)) == "[^1][^2]"
     assert len(footnotes.definitions()) == 2
+
+
+def test_a_quotation_inside_a_quoted_sentence_takes_single_marks():
+    from briefing.records import Citation, CitedSentence
+    from briefing.stages.render import _Footnotes, _sentence
+
+    line = '"Look, markets do fluctuate in the short term," Raj Shah told reporters on Monday.'
+    quoted = CitedSentence(line, (Citation("wh.txt", 4, 4, "a1", line),), "quote", 1.0)
+    text = _sentence(quoted, _Footnotes())
+    assert text == (
+        "“‘Look, markets do fluctuate in the short term,’ Raj Shah told reporters on Monday.”[^1]"
+    )
+    generated = CitedSentence(
+        'The elevator passed a "once-every-5-years inspection".', quoted.citations, "generated", 1.0
+    )
+    assert _sentence(generated, _Footnotes()).startswith('The elevator passed a "once')

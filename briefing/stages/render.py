@@ -93,10 +93,19 @@ class _Footnotes:
         return out
 
 
+_STRAIGHT_DOUBLE = re.compile(r'(^|[\s(\[—–-])"|"')
+
+
+def nest_quotes(text: str) -> str:
+    """A quotation inside a quoted sentence takes single marks, as in print: “‘Markets do
+    fluctuate,’ Raj Shah said.”, not “"Markets do fluctuate," Raj Shah said.”. A straight mark
+    opens at the start or after a space or bracket and closes elsewhere."""
+    text = text.replace("“", "‘").replace("”", "’")
+    return _STRAIGHT_DOUBLE.sub(lambda m: m.group(1) + "‘" if m.group(1) is not None else "’", text)
+
+
 def _sentence(s: CitedSentence, notes: _Footnotes) -> str:
-    text = md_escape(s.text)
-    if s.kind == "quote":
-        text = f"“{text}”"
+    text = f"“{md_escape(nest_quotes(s.text))}”" if s.kind == "quote" else md_escape(s.text)
     return text + notes.refs(s.citations)
 
 
