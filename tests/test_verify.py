@@ -621,3 +621,54 @@ def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embe
         "master Ines Calder said. The harbour was closed to all traffic for six hours.",
     )
     assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
+
+
+def test_a_failed_first_sentence_that_rests_on_the_lede_is_repaired_from_the_lede(
+    ferry, fake_embedder
+):
+    story, evidence, vectors = ferry
+    evidence = Evidence("s1", evidence.sentences, lede=1)
+    # closest to the harbour line, resting on the lede too, and it invents the hours
+    draft = draft_of(
+        "",
+        "The harbour was closed to all traffic for nine hours after the Marlow Star struck a barge.",
+    )
+    asked = []
+
+    def repair(source):
+        asked.append(source.text)
+        return source.text
+
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings(), repair)
+    assert asked and asked[0].startswith("The ferry Marlow Star struck a container barge")
+    assert summary.sentences[0].text.startswith("The ferry Marlow Star struck")
+
+
+def test_a_repair_that_drops_the_speaker_of_a_quotation_is_not_printed(tmp_path, fake_embedder):
+    files = {
+        "post/beagles.txt": (
+            "Beagles rescued from home\n\n"
+            "The Lehigh County Humane Society rescued 71 beagles from a home near Allentown.\n\n"
+            '"The dogs are doing pretty good. They are all learning to adjust," Shafer said.\n'
+        )
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(s for a in articles for s in a.sentences), lede=1)
+    draft = draft_of(
+        "",
+        "The Lehigh County Humane Society rescued 71 beagles from a home near Allentown. "
+        "The dogs are all learning to adjust after 3 weeks.",
+    )
+    summary = verify(
+        draft,
+        story,
+        evidence,
+        vectors,
+        fake_embedder,
+        VerifySettings(),
+        lambda source: "The dogs are all learning to adjust.",
+    )
+    texts = [s.text for s in summary.sentences]
+    assert "The dogs are all learning to adjust." not in texts
+    assert any("Shafer said" in t for t in texts)  # quoted with its speaker instead

@@ -216,6 +216,20 @@ def unattributed_speech(text: str, cited: str | Sequence[str]) -> str | None:
     return None
 
 
+def speaker_dropped(text: str, source: str) -> str | None:
+    """A shortened copy of a source sentence that quotes someone, printed with neither the
+    quotation marks nor a word of who said it: the speaker's remark becomes the briefing's
+    own statement ("Dogs are learning to adjust." from '"They're all learning to adjust,"
+    Shafer said.')."""
+    if not quotations(source) or quotations(text) or _ATTRIBUTION.search(text):
+        return None
+    inside = " ".join(quotations(source))
+    target = content_words(text)
+    if target and len(target & content_words(inside)) >= 0.5 * len(target):
+        return "drops who said the quoted words it repeats"
+    return None
+
+
 def _inside_open_quotation(sentence: str) -> str | None:
     """The quoted part of a sentence cut from inside a quotation: after an opening mark that
     is never closed, or before a closing mark that was never opened."""

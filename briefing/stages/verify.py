@@ -40,6 +40,7 @@ from briefing.stages.coherence import (
     renamed_subject,
     reversed_roles,
     roles,
+    speaker_dropped,
     unattributed_speech,
     unintroduced_names,
     voice_problem,
@@ -647,6 +648,7 @@ def verify(
         kept_cited.append(tuple(cited))
 
     kept_cited: list[tuple[Sentence, ...]] = []
+    lede = lede_sentence(evidence, vectors) if evidence.sentences else None
     for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
@@ -667,6 +669,11 @@ def verify(
             )
             continue
         source = support.best
+        if not kept and lede is not None and lede in support.cited:
+            # A first sentence that rests on the lede was to say what happened: repaired or
+            # quoted, it becomes the lede, not the detail closest to its wording ("Areej Ali
+            # ... died at Coney Island Hospital" for a baby whose stroller fell down a shaft).
+            source = lede
         if voice_problem(text):  # a teaser or a call-out is furniture: nothing to repair
             rejected.append(Rejection(text, failure, None, index))
             continue
@@ -698,7 +705,6 @@ def verify(
         rejected.append(Rejection(text, failure, replaced_by=sentence.text, draft_index=index))
 
     # Too short a summary is filled up with the most central evidence, quoted.
-    lede = lede_sentence(evidence, vectors) if evidence.sentences else None
     fillers = central_evidence(evidence, vectors, settings.min_sentences + 2)
     if lede is not None and not kept:
         fillers = [lede, *(s for s in fillers if s is not lede)]
@@ -772,6 +778,8 @@ def _repaired(
     if not attempt:
         return None
     text = attempt[0]
+    if speaker_dropped(text, source.text):
+        return None  # quoted verbatim instead, speaker and all
     vector = embedder.embed([text])[0]
     support = find_support(text, vector, pool, pool_vectors, settings)
     if support.failure(settings) is not None:
