@@ -95,3 +95,21 @@ def test_candidate_search_recovers_stories_in_a_large_batch():
     assert [s.id for s in few] == [s.id for s in every]
     predicted = {a.path: s.id for s in few for a in s.articles}
     assert bcubed(predicted, gold)[0] > 0.95
+
+
+def test_blocked_similarity_matrix_matches_the_pairwise_scores(monkeypatch):
+    """`exact` multiplies sentences in blocks and mirrors the upper triangle; every entry must
+    still be the pairwise score, whatever the block size."""
+    from briefing.eval.synthetic import synthetic_batch
+    from briefing.stages import cluster as cluster_stage
+
+    articles, vectors, _ = synthetic_batch(60, seed=2)
+    scorer = PairScorer(articles, vectors, ClusterSettings())
+    members = np.arange(len(articles))
+    expected = np.eye(len(members), dtype=np.float32)
+    for k in range(len(members) - 1):
+        expected[k, k + 1 :] = expected[k + 1 :, k] = scorer.scores(k, members[k + 1 :])
+    for sentences, block in ((512, 64), (40, 64), (1, 1), (100, 3)):
+        monkeypatch.setattr(cluster_stage, "_SENTENCE_BLOCK", sentences)
+        monkeypatch.setattr(cluster_stage, "_ARTICLE_BLOCK", block)
+        assert np.allclose(scorer.exact(members), expected, atol=1e-5)

@@ -39,6 +39,51 @@ from briefing.stages.embed import ArticleVectors
 from briefing.text import WEEKDAYS, capitalised_names, number_tokens, weekdays_named
 
 _ROW_BLOCK = 512  # rows of the cheap score computed at once: 512 x n float32
+# `exact` multiplies at most this many articles' sentences (and at most this many sentences,
+# unless one article has more) with a component's at once: 512 x 64,000 float32 is 131 MB
+_SENTENCE_BLOCK = 512
+_ARTICLE_BLOCK = 64
+
+
+def _top_mean(values: np.ndarray, segments: np.ndarray, sizes: np.ndarray, top: int) -> np.ndarray:
+    """For each row of `values` and each segment of its columns (`segments`: the segment of
+    each column, sorted; `sizes`: the columns of each), the mean of the `top` largest values
+    (of all of them when a segment is smaller)."""
+    rows, n_segments = len(values), len(sizes)
+    # one sort per row: the segment number in the integer part orders segments, the value
+    # (in [-1, 1], so the offset of 4 keeps it inside its segment) orders within one
+    keys = np.sort(segments * 4.0 - values.astype(np.float64), axis=1)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    counts = np.minimum(sizes, top)
+    taken = np.zeros((rows, n_segments))
+    for rank in range(top):
+        present = rank < counts
+        column = (starts + np.minimum(rank, sizes - 1))[present]
+        taken[:, present] += segments[column] * 4.0 - keys[:, column]
+    return (taken / counts).astype(np.float32)
+
+
+def _shared_facts(
+    cosine: np.ndarray,
+    row_sizes: np.ndarray,
+    column_sizes: np.ndarray,
+    column_owner: np.ndarray,
+    top: int,
+) -> np.ndarray:
+    """Shared facts of each row article with each column article, from the cosines of their
+    sentences (rows: the row articles' sentences, article after article, `row_sizes` each;
+    columns likewise, `column_owner` naming each column's article): the mean of the `top`
+    best matches of each side's sentences in the other, the two directions averaged."""
+    row_starts = np.concatenate([[0], np.cumsum(row_sizes)[:-1]])
+    column_starts = np.concatenate([[0], np.cumsum(column_sizes)[:-1]])
+    row_owner = np.repeat(np.arange(len(row_sizes)), row_sizes)
+    # forward: each row sentence's best match in each column article, top few per row article
+    best_in = np.maximum.reduceat(cosine, column_starts, axis=1)  # (row sentences, columns)
+    forward = _top_mean(best_in.T, row_owner, row_sizes, top).T
+    # backward: each column sentence's best match in each row article, top few per column one
+    best_of = np.maximum.reduceat(cosine, row_starts, axis=0)  # (row articles, column sents)
+    backward = _top_mean(best_of, column_owner, column_sizes, top)
+    return (forward + backward) / 2
 
 
 def names_and_numbers(article: Article) -> list[str]:
@@ -128,12 +173,45 @@ class PairScorer:
         return cheap + self.settings.facts_weight * self.facts(i, partners)
 
     def exact(self, members: np.ndarray) -> np.ndarray:
-        """Full similarity matrix among `members`."""
-        score = np.eye(len(members), dtype=np.float32)
-        for k in range(len(members) - 1):
-            row = self.scores(members[k], members[k + 1 :])
-            score[k, k + 1 :] = row
-            score[k + 1 :, k] = row
+        """Full similarity matrix among `members`.
+
+        A component of a large batch can hold thousands of articles. Its sentences are stacked
+        once and multiplied in blocks of rows (one row of sentences at a time would re-read all
+        of them per article, and copy them: at 10,000 articles that took a minute), each block
+        against the sentences of its own and later articles. Shared facts is symmetric, so the
+        upper triangle is computed and mirrored."""
+        m = len(members)
+        score = np.eye(m, dtype=np.float32)
+        if m < 2:
+            return score
+        blocks = [self.sentences[j] for j in members]
+        sizes = np.array([len(b) for b in blocks])
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        stacked = np.concatenate(blocks)
+        owner = np.repeat(np.arange(m), sizes)
+        facts = np.zeros((m, m), dtype=np.float32)
+        start = 0
+        while start < m - 1:
+            stop = int(np.searchsorted(offsets, offsets[start] + _SENTENCE_BLOCK, side="right"))
+            stop = min(max(stop - 1, start + 1), start + _ARTICLE_BLOCK, m - 1)
+            cosine = stacked[offsets[start] : offsets[stop]] @ stacked[offsets[start] :].T
+            facts[start:stop, start:] = _shared_facts(
+                cosine,
+                sizes[start:stop],
+                sizes[start:],
+                owner[offsets[start] :] - start,
+                self.settings.facts_top,
+            )
+            start = stop
+        facts = np.triu(facts, 1)
+        facts += facts.T
+        cheap = np.empty((m, m), dtype=np.float32)
+        for first in range(0, m, _ROW_BLOCK):
+            cheap[first : first + _ROW_BLOCK] = self.cheap(
+                members[first : first + _ROW_BLOCK], members
+            )
+        score = cheap + self.settings.facts_weight * facts
+        np.fill_diagonal(score, 1.0)
         return score
 
     def candidate_pairs(self) -> tuple[np.ndarray, np.ndarray]:
