@@ -53,6 +53,8 @@ FURNITURE = [
     "Here's what you need to know:",
     "Here's a sampling of times the mayor took credit for the harbour's record year.",
     "Click to share on Twitter (Opens in new window)",
+    # a video's caption under the player's close button
+    "CLOSE The harbour was closed to ferries for six hours on Friday. (Nov. 20) HARBOUR TV",
 ]
 # Article text that shares words with furniture, and must stay.
 TEXT = [
@@ -68,6 +70,7 @@ TEXT = [
     "The fire brigade shared a post on Instagram showing the damaged hull.",
     "Clicking noises were heard before the crash, police said.",
     "Watchdogs said the bank had broken the rules.",
+    "Close to 300 homes were flooded on Tuesday.",
     "The mayor said here is where the tram will stop.",
     '"Read the report," the minister told the council.',
 ]

@@ -174,6 +174,12 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        # a video's caption under the player's close button ("CLOSE The Dow Jones industrial
+        # average plunged ... (Feb. 5) USA TODAY"): in capitals, unlike the verb opening news
+        "video or media player",
+        re.compile(r"^CLOSE [A-Z\"“]"),
+    ),
+    (
         "cookie or consent notice",
         re.compile(r"\b(we|this site) uses? cookies\b|\baccept (all )?cookies\b", re.I),
     ),
