@@ -9,6 +9,7 @@ from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
     added_judgement,
     dangling_reference,
+    dropped_article,
     quotable,
     renamed_subject,
     reversed_roles,
@@ -328,3 +329,75 @@ def test_a_subject_the_cited_lines_never_name_is_the_writers_guess(sentence, cit
 )
 def test_a_judgement_no_cited_line_makes_is_the_writers_own(sentence, cited, judged):
     assert (added_judgement(sentence, [cited]) is not None) == judged
+
+
+@pytest.mark.parametrize(
+    "sentence, cited, telegraphic",
+    [
+        (
+            "A baby died in elevator shaft.",
+            "A 6-week-old baby died Thursday when her stroller plunged down an empty elevator "
+            "shaft in a Brooklyn building.",
+            True,
+        ),
+        (
+            "The correspondent was abusive to medical team stationed at the embassy.",
+            "She was abusive to a medical team stationed on the grounds of the embassy.",
+            True,
+        ),
+        # the article kept, or the line itself bare, or a bare noun that English allows
+        (
+            "The ferry struck a container barge in Port Keswin harbour.",
+            "The ferry struck a container barge at the mouth of Port Keswin harbour.",
+            False,
+        ),
+        ("Rovers won with late goal kick.", "Rovers won with late goal kicks and a header.", False),
+        ("He was sent to prison for life.", "He was sent to the prison for life.", False),
+        ("Shops closed in Dunmore Road.", "Shops closed in the Dunmore Road area.", False),
+    ],
+)
+def test_a_sentence_that_drops_the_articles_of_its_source_is_telegraphic(
+    sentence, cited, telegraphic
+):
+    assert (dropped_article(sentence, [cited]) is not None) == telegraphic
+
+
+def test_verify_does_not_print_a_telegraphic_sentence(tmp_path, fake_embedder):
+    files = {
+        "brooklyn/stroller.txt": (
+            "Baby dies in elevator shaft\n\n"
+            "A baby died on Thursday when her stroller plunged down an empty elevator shaft.\n\n"
+            "A mechanic heard the mother's screams and helped pull her to safety.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, mechanic = articles[0].sentences
+    telegraphic = "A baby died on Thursday when her stroller plunged down empty elevator shaft."
+    draft = Draft("s1", "Baby dies in elevator shaft", (DraftSentence(telegraphic, (0,)),), "")
+    evidence = Evidence("s1", (lede, mechanic), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert telegraphic not in [s.text for s in summary.sentences]
+    assert summary.sentences[0].text == lede.text  # quoted instead (no repairer here)
+    assert any("telegraphic" in r.reason for r in summary.rejected if r.text == telegraphic)
+
+
+@pytest.mark.parametrize(
+    ("headline", "reversed_"),
+    [
+        # a headline's passive has no auxiliary: the firm "sued" is the one that sued
+        ("Harbourside Security's firm sued for 27,000 euros", True),
+        ("Security firm sued over unpaid bill", True),
+        ("Ines Calder sued for 27,000 euros", False),
+        ("Ines Calder sued by security firm over unpaid bill", False),
+        ("Harbourside Security sues Ines Calder for 27,000 euros", False),
+    ],
+)
+def test_a_headline_passive_may_not_turn_round_who_was_acted_on(headline, reversed_):
+    # the subject stands before an appositive: the passive's patient is the first name
+    source = (
+        "Ines Calder, the harbour master facing an inquiry over the collision, is being sued "
+        "by a private security firm claiming it is owed 27,000 euros."
+    )
+    source_roles = roles(source)
+    assert (reversed_roles(headline, source_roles, headline=True) is not None) == reversed_

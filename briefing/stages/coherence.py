@@ -127,6 +127,43 @@ def added_judgement(text: str, cited: Sequence[str]) -> str | None:
     return None
 
 
+# A small writer shortening a line drops its articles ("A baby died in elevator shaft." from
+# "... plunged down an empty elevator shaft"; "abusive to medical team" from "to a medical
+# team"): telegraphic English, fine in a headline, broken in a summary.
+_DETERMINERS = frozenset(
+    "a an the this that these those its his her their our my your each every another".split()
+)
+_BEFORE_NOUN_PHRASE = frozenset(
+    "in on at to from with into onto down up over under through near by for of about after "
+    "before during inside outside against".split()
+)
+_LOWER_WORD_RUN = re.compile(r"[a-z][a-z-]*")
+
+
+def dropped_article(text: str, cited: Sequence[str]) -> str | None:
+    """A preposition followed by two words that every cited line writing them gives an
+    article or possessive ("an empty elevator shaft"), the sentence none."""
+    found = re.findall(r"[\w’'-]+", outside_quotations(text))
+    source = [re.findall(r"[\w’'-]+", line) for line in cited]
+    for i in range(len(found) - 2):
+        preposition, first, second = found[i].lower(), found[i + 1], found[i + 2]
+        if preposition not in _BEFORE_NOUN_PHRASE or first.lower() in _DETERMINERS:
+            continue
+        if not (_LOWER_WORD_RUN.fullmatch(first) and _LOWER_WORD_RUN.fullmatch(second)):
+            continue  # a name, a number, a capitalised word: no article needed
+        if second in _BEFORE_NOUN_PHRASE or not content_words(second):
+            continue  # "to prison for life": a bare noun before a function word is English
+        before = [
+            [w.lower() for w in line[max(0, j - 2) : j]]
+            for line in source
+            for j in range(len(line) - 1)
+            if line[j] == first and line[j + 1] == second
+        ]
+        if before and all(_DETERMINERS & set(words_) for words_ in before):
+            return f"drops the article of “{first} {second}” (telegraphic)"
+    return None
+
+
 def _just_before(earlier: Sentence, later: Sentence) -> bool:
     return (
         earlier.article_id == later.article_id
@@ -356,6 +393,8 @@ def roles(text: str) -> list[Role]:
         verb = _NEXT_WORD.match(own, end)
         if verb is None or verb.group(1) in STOP_WORDS:
             continue
+        if own[verb.end() :].startswith("by "):
+            continue  # a headline's passive, "Calder sued by a security firm"
         patient = _phrase_after(own, verb.end())
         agent_words, patient_words = (
             frozenset(content_words(name)),
@@ -366,6 +405,11 @@ def roles(text: str) -> list[Role]:
     for match in _PASSIVE_BY.finditer(own):
         agent = _phrase_after(own, match.end())
         patient = _phrase_before(own, match.start())
+        if not content_words(patient):
+            # "George Zimmerman, the volunteer facing charges, is being sued by ...": the
+            # subject stands before its appositive, as the sentence's first name
+            spans = [span for span in _name_spans(own[: match.start()]) if span[0] < 3]
+            patient = spans[0][2] if spans else patient
         agent_words, patient_words = (
             frozenset(content_words(agent)),
             frozenset(content_words(patient)),
@@ -377,11 +421,41 @@ def roles(text: str) -> list[Role]:
     return found
 
 
-def reversed_roles(text: str, source_roles: Sequence[Role]) -> str | None:
+# A headline's passive has no auxiliary: "Zimmerman's security firm sued for $27,000" says
+# the firm was sued, whoever sued it.
+_HEADLINE_PASSIVE = re.compile(r"^(.+?)\s+([a-z]+ed)(?:\s+(?:for|over|after|in|on|at)\b|$)")
+
+
+def headline_roles(headline: str) -> list[Role]:
+    """The triples of a headline: those of a sentence, plus its bare passive read as someone
+    (no agent) acting on the noun phrase before the verb."""
+    found = roles(headline)
+    match = _HEADLINE_PASSIVE.match(outside_quotations(headline).strip())
+    if match and not re.search(
+        r"\b(?:is|are|was|were|be|been|being|has|have|had)\b", match.group(1)
+    ):
+        # its head: "Zimmerman's ... company" is the company, not Zimmerman
+        patient = frozenset(content_words(match.group(1).split()[-1]))
+        if patient:
+            found.append(Role(frozenset(), _verb_key(match.group(2)), patient, "", match.group(1)))
+    return found
+
+
+def reversed_roles(text: str, source_roles: Sequence[Role], headline: bool = False) -> str | None:
     """Why the sentence turns round who did what to whom in its sources (None: it does not,
     or the sources do not say): a triple of the sentence whose reverse the sources state and
-    which they never state as written."""
-    for said in roles(text):
+    which they never state as written. A headline's bare passive has no agent: it is turned
+    round when the one it says was acted on is who acts in the sources, never who is acted on."""
+    for said in headline_roles(text) if headline else roles(text):
+        if not said.agent:
+            same_verb = [r for r in source_roles if r.verb == said.verb]
+            acting = [r for r in same_verb if r.agent & said.patient]
+            if acting and not any(r.patient & said.patient for r in same_verb):
+                return (
+                    f"turns round who did what to whom: in the sources “{acting[0].agent_name}” "
+                    f"acts on “{acting[0].patient_name}”"
+                )
+            continue
         if said.verb in _SYMMETRIC:
             continue
         same_verb = [r for r in source_roles if r.verb == said.verb]

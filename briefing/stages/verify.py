@@ -36,6 +36,7 @@ from briefing.stages.coherence import (
     Role,
     added_judgement,
     dangling_reference,
+    dropped_article,
     quotable,
     renamed_subject,
     reversed_roles,
@@ -262,7 +263,7 @@ def check_headline(
         support,
         support.failure(settings, headline=True)
         or voice_problem(headline)
-        or reversed_roles(headline, story_roles)
+        or reversed_roles(headline, story_roles, headline=True)
         or added_judgement(headline, [s.text for s in support.cited]),
     )
 
@@ -630,6 +631,7 @@ def verify(
             or dangling_reference(text, cited, previous)
             or renamed_subject(text, [s.text for s in cited])
             or added_judgement(text, [s.text for s in cited])
+            or dropped_article(text, [s.text for s in cited])
             or (
                 f"names {', '.join(missing)}, whom the summary has not introduced"
                 if missing
