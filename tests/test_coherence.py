@@ -215,6 +215,22 @@ def test_verify_drops_a_sentence_whose_subject_is_the_writers_guess(tmp_path, fa
             "The Keswin Courier is being sued by two harbour pilots.",
             False,
         ),
+        # the same turned round with an auxiliary: "is suing", "has sued"
+        (
+            "The Keswin Courier is suing two harbour pilots over a report",
+            "The Keswin Courier is being sued by two harbour pilots who say it lied.",
+            True,
+        ),
+        (
+            "The Keswin Courier has sued two harbour pilots",
+            "The Keswin Courier is being sued by two harbour pilots.",
+            True,
+        ),
+        (
+            "Two harbour pilots are suing the Keswin Courier",
+            "The Keswin Courier is being sued by two harbour pilots.",
+            False,
+        ),
         ("Harlow Athletic beat Dunmore Rovers", "Dunmore Rovers beat Harlow Athletic 2-1.", True),
         (
             "Dunmore Rovers beat Harlow Athletic in the final",
@@ -251,6 +267,9 @@ def test_a_surname_opening_a_sentence_or_written_first_needs_its_introduction_to
     assert unintroduced_names("Trams will reach Westfield.", "", place) == []
     # a word the story also writes in lower case opens sentences as a word, not a name
     assert unintroduced_names("Police said the pier was closed.", "", story + " police") == []
+    # the first word of a long name is no surname: "Dow Jones Industrial Average"
+    index = story + " The Keswin Harbour Shipping Index fell 4%."
+    assert unintroduced_names("Keswin shares fell on Monday.", "", index) == []
 
 
 def test_a_surname_with_an_apostrophe_needs_its_introduction_too():

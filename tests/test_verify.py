@@ -610,6 +610,24 @@ def test_a_quoted_lede_loses_the_hook_before_its_colon(tmp_path, fake_embedder):
     assert summary.sentences[0].citations[0].start_line == 3
 
 
+def test_a_quoted_lede_loses_its_dateline(tmp_path, fake_embedder):
+    files = {
+        "a/fares.txt": (
+            "Fares\n\n"
+            "KESWIN (HW) — The fare from Keswin to Dunmore rose by a third on Monday.\n\n"
+            "The harbour cafe reopened on Monday.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(articles[0].sentences), lede=1)
+    draft = draft_of("", "The harbour cafe reopened on Monday.")
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert summary.sentences[0].kind == "quote"
+    assert summary.sentences[0].text == "The fare from Keswin to Dunmore rose by a third on Monday."
+    assert summary.sentences[0].citations[0].start_line == 3
+
+
 def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embedder):
     story, evidence, vectors = ferry
     two_sentence_lede = (story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors)

@@ -204,10 +204,12 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
             if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
         ] + [
             # surname first only with a given name of two parts: "Choe Son Hui", "Moon Jae-in";
-            # "Westfield Road" is a place
+            # "Westfield Road" is a place, and a name of four capitalised words, "Dow Jones
+            # Industrial Average", no person
             f"{word} {m.group(1)}"
             for m in re.finditer(
-                rf"\b{re.escape(word)} ([A-Z][a-z]+(?: [A-Z][a-z]+|-[a-z]+))\b", story_text
+                rf"\b{re.escape(word)} ([A-Z][a-z]+(?: [A-Z][a-z]+|-[a-z]+))\b(?! [A-Z])",
+                story_text,
             )
             if m.group(1).split()[0].lower() not in STOP_WORDS | _NOT_PEOPLE
         ]
@@ -381,6 +383,8 @@ def _name_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\s+")
+_BE = frozenset("is are was were".split())
+_AUXILIARY = _BE | {"has", "have", "had"}
 
 
 def roles(text: str) -> list[Role]:
@@ -391,6 +395,11 @@ def roles(text: str) -> list[Role]:
     found: list[Role] = []
     for _, end, name in _name_spans(own):
         verb = _NEXT_WORD.match(own, end)
+        if verb is not None and verb.group(1) in _AUXILIARY:
+            # "CNN is suing two EMTs", "CNN has sued two EMTs": the verb after the auxiliary
+            after = _NEXT_WORD.match(own, verb.end() - 1)
+            form = ("ing",) if verb.group(1) in _BE else ("ed", "en")
+            verb = after if after and after.group(1).endswith(form) else None
         if verb is None or verb.group(1) in STOP_WORDS:
             continue
         if own[verb.end() :].startswith("by "):

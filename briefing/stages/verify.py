@@ -209,11 +209,14 @@ def _reading_order(sentence: Sentence) -> tuple[str, int]:
 
 
 def _quote(sentence: Sentence) -> CitedSentence:
-    """The sentence verbatim, less a hook before a colon ("Here's one sign of the recovery few
+    """The sentence verbatim, less its dateline and a hook before a colon ("Here's one sign of the recovery few
     will cheer: The average cost of a wedding just hit a five-year high."): what follows the
     colon is the news, and still the source's own words."""
     hook = _HOOK.match(sentence.text)
     text = sentence.text[hook.end() :] if hook else sentence.text
+    # and less the dateline: "NEW YORK (AP) — " is where the wire filed, not what it says
+    undated = _DATELINE.sub("", text, count=1)
+    text = undated if len(undated.split()) >= 4 else text
     return CitedSentence(text, (Citation.of(sentence),), "quote", 1.0)
 
 
