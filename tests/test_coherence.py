@@ -270,6 +270,10 @@ def test_a_surname_opening_a_sentence_or_written_first_needs_its_introduction_to
     # the first word of a long name is no surname: "Dow Jones Industrial Average"
     index = story + " The Keswin Harbour Shipping Index fell 4%."
     assert unintroduced_names("Keswin shares fell on Monday.", "", index) == []
+    agency = story + " Figures came from S&P Keswin Harbour Indices."
+    assert unintroduced_names("Keswin shares fell on Monday.", "", agency) == []
+    titled = "President Moon Jae-in met the council."
+    assert unintroduced_names("Moon met the council.", "", titled) == ["Moon"]
 
 
 def test_a_surname_with_an_apostrophe_needs_its_introduction_too():

@@ -175,6 +175,10 @@ def _just_before(earlier: Sentence, later: Sentence) -> bool:
 _CAPITALISED_WORD = re.compile(r"\b[A-Z](?:[a-z]|[’'][A-Z])[\w’'-]*")
 
 
+# "the Dow Jones ...", "S&P Dow Jones Indices" (but "President Moon Jae-in" is a person)
+_INSIDE_A_LONGER_NAME = re.compile(r"(?:\b[Tt]he|\S*&\S*)\s+$")
+
+
 def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
     """Surnames alone ("Shafer said", "echoed Shah's sentiment") that the story's articles give
     in full ("Raj Shah") while the summary so far (`said`: the headline and the sentences
@@ -204,14 +208,15 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
             if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
         ] + [
             # surname first only with a given name of two parts: "Choe Son Hui", "Moon Jae-in";
-            # "Westfield Road" is a place, and a name of four capitalised words, "Dow Jones
-            # Industrial Average", no person
+            # "Westfield Road" is a place, and a name inside a longer one ("the Dow Jones
+            # Industrial Average", "S&P Dow Jones Indices") or after "the" no person
             f"{word} {m.group(1)}"
             for m in re.finditer(
                 rf"\b{re.escape(word)} ([A-Z][a-z]+(?: [A-Z][a-z]+|-[a-z]+))\b(?! [A-Z])",
                 story_text,
             )
             if m.group(1).split()[0].lower() not in STOP_WORDS | _NOT_PEOPLE
+            and not _INSIDE_A_LONGER_NAME.search(story_text[: m.start()])
         ]
         if full and not any(name in said + " " + before for name in full):
             missing.append(word)
