@@ -20,6 +20,7 @@ from briefing.text import (
     NOT_NAMES,
     STOP_WORDS,
     content_words,
+    numbers,
     opens_with_pronoun,
     quotations,
     stem,
@@ -153,6 +154,11 @@ def dropped_article(text: str, cited: Sequence[str]) -> str | None:
             continue  # a name, a number, a capitalised word: no article needed
         if second in _BEFORE_NOUN_PHRASE or not content_words(second):
             continue  # "to prison for life": a bare noun before a function word is English
+        if second.endswith("s") or numbers(first) or first.endswith(("ing", "ed", "er")):
+            # plurals, counts and adjectives go bare in English ("ten children", "developing
+            # countries", "higher risk"): only a bare singular noun pair is
+            # telegraphic, "in elevator shaft", "to medical team"
+            continue
         before = [
             [w.lower() for w in line[max(0, j - 2) : j]]
             for line in source
