@@ -591,40 +591,31 @@ def test_a_first_sentence_that_gives_only_an_aside_of_the_lede_does_not_state_it
     assert summary.sentences[-1].text == "The harbour was closed to all traffic for six hours."
 
 
-def test_a_quoted_lede_loses_the_hook_before_its_colon(tmp_path, fake_embedder):
-    files = {
-        "a/fares.txt": (
-            "Fares\n\n"
+@pytest.mark.parametrize(
+    ("lede", "quoted"),
+    [
+        # a hook before a colon
+        (
             "Here's one sign of the recovery that few ferry users will cheer: The fare from "
-            "Keswin to Dunmore just rose by a third.\n\n"
-            "The harbour cafe reopened on Monday.\n"
+            "Keswin to Dunmore just rose by a third.",
+            "The fare from Keswin to Dunmore just rose by a third.",
         ),
-    }
+        # a dateline
+        (
+            "KESWIN (HW) — The fare from Keswin to Dunmore rose by a third on Monday.",
+            "The fare from Keswin to Dunmore rose by a third on Monday.",
+        ),
+    ],
+)
+def test_a_quoted_lede_loses_its_hook_or_dateline(tmp_path, fake_embedder, lede, quoted):
+    files = {"a/fares.txt": f"Fares\n\n{lede}\n\nThe harbour cafe reopened on Monday.\n"}
     articles, vectors = prepare(tmp_path, files, fake_embedder)
     story = Story("s1", tuple(articles))
     evidence = Evidence("s1", tuple(articles[0].sentences), lede=1)
     draft = draft_of("", "The harbour cafe reopened on Monday.")
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
     assert summary.sentences[0].kind == "quote"
-    assert summary.sentences[0].text == "The fare from Keswin to Dunmore just rose by a third."
-    assert summary.sentences[0].citations[0].start_line == 3
-
-
-def test_a_quoted_lede_loses_its_dateline(tmp_path, fake_embedder):
-    files = {
-        "a/fares.txt": (
-            "Fares\n\n"
-            "KESWIN (HW) — The fare from Keswin to Dunmore rose by a third on Monday.\n\n"
-            "The harbour cafe reopened on Monday.\n"
-        ),
-    }
-    articles, vectors = prepare(tmp_path, files, fake_embedder)
-    story = Story("s1", tuple(articles))
-    evidence = Evidence("s1", tuple(articles[0].sentences), lede=1)
-    draft = draft_of("", "The harbour cafe reopened on Monday.")
-    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
-    assert summary.sentences[0].kind == "quote"
-    assert summary.sentences[0].text == "The fare from Keswin to Dunmore rose by a third on Monday."
+    assert summary.sentences[0].text == quoted
     assert summary.sentences[0].citations[0].start_line == 3
 
 

@@ -396,6 +396,7 @@ def _name_spans(text: str) -> list[tuple[int, int, str]]:
 _NEXT_WORD = re.compile(r"\s+([a-z]+)\s+")
 _BE = frozenset("is are was were".split())
 _AUXILIARY = _BE | {"has", "have", "had"}
+_ANY_AUXILIARY = _AUXILIARY | {"be", "been", "being"}
 
 
 def roles(text: str) -> list[Role]:
@@ -451,9 +452,7 @@ def headline_roles(headline: str) -> list[Role]:
     (no agent) acting on the noun phrase before the verb."""
     found = roles(headline)
     match = _HEADLINE_PASSIVE.match(outside_quotations(headline).strip())
-    if match and not re.search(
-        r"\b(?:is|are|was|were|be|been|being|has|have|had)\b", match.group(1)
-    ):
+    if match and not _ANY_AUXILIARY & {w.lower() for w in match.group(1).split()}:
         # its head: "Zimmerman's ... company" is the company, not Zimmerman
         patient = frozenset(content_words(match.group(1).split()[-1]))
         if patient:
@@ -467,8 +466,8 @@ def reversed_roles(text: str, source_roles: Sequence[Role], headline: bool = Fal
     which they never state as written. A headline's bare passive has no agent: it is turned
     round when the one it says was acted on is who acts in the sources, never who is acted on."""
     for said in headline_roles(text) if headline else roles(text):
+        same_verb = [r for r in source_roles if r.verb == said.verb]
         if not said.agent:
-            same_verb = [r for r in source_roles if r.verb == said.verb]
             acting = [r for r in same_verb if r.agent & said.patient]
             if acting and not any(r.patient & said.patient for r in same_verb):
                 return (
@@ -478,7 +477,6 @@ def reversed_roles(text: str, source_roles: Sequence[Role], headline: bool = Fal
             continue
         if said.verb in _SYMMETRIC:
             continue
-        same_verb = [r for r in source_roles if r.verb == said.verb]
         reverse = [r for r in same_verb if r.agent & said.patient and r.patient & said.agent]
         confirmed = any(r.agent & said.agent and r.patient & said.patient for r in same_verb)
         if reverse and not confirmed:

@@ -209,12 +209,12 @@ def _reading_order(sentence: Sentence) -> tuple[str, int]:
 
 
 def _quote(sentence: Sentence) -> CitedSentence:
-    """The sentence verbatim, less its dateline and a hook before a colon ("Here's one sign of the recovery few
-    will cheer: The average cost of a wedding just hit a five-year high."): what follows the
-    colon is the news, and still the source's own words."""
+    """The sentence verbatim, less its dateline and a hook before a colon ("Here's one sign of
+    the recovery few will cheer: The average cost of a wedding just hit a five-year high."):
+    what follows the colon is the news, and still the source's own words."""
     hook = _HOOK.match(sentence.text)
     text = sentence.text[hook.end() :] if hook else sentence.text
-    # and less the dateline: "NEW YORK (AP) — " is where the wire filed, not what it says
+    # "NEW YORK (AP) — " is where the wire filed, not what it says
     undated = _DATELINE.sub("", text, count=1)
     text = undated if len(undated.split()) >= 4 else text
     return CitedSentence(text, (Citation.of(sentence),), "quote", 1.0)
@@ -629,18 +629,19 @@ def verify(
         said = " ".join([headline.text, *(s.text for s in kept)])
         previous = kept_cited[-1] if kept_cited else None
         missing = unintroduced_names(text, said, story_text)
+        cited_texts = [s.text for s in cited]
         return (
             voice_problem(text)
             or dangling_reference(text, cited, previous)
-            or renamed_subject(text, [s.text for s in cited])
-            or added_judgement(text, [s.text for s in cited])
-            or dropped_article(text, [s.text for s in cited])
+            or renamed_subject(text, cited_texts)
+            or added_judgement(text, cited_texts)
+            or dropped_article(text, cited_texts)
             or (
                 f"names {', '.join(missing)}, whom the summary has not introduced"
                 if missing
                 else None
             )
-            or unattributed_speech(text, [s.text for s in cited])
+            or unattributed_speech(text, cited_texts)
             or reversed_roles(text, story_roles)
         )
 
