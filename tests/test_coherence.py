@@ -10,8 +10,10 @@ from briefing.stages.coherence import (
     added_judgement,
     dangling_reference,
     dropped_article,
+    introduce_names,
     quotable,
     renamed_subject,
+    restore_articles,
     reversed_roles,
     roles,
     unattributed_speech,
@@ -155,9 +157,7 @@ SHELTER = {
 }
 
 
-def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
-    tmp_path, fake_embedder
-):
+def test_verify_never_prints_a_surname_the_summary_has_not_introduced(tmp_path, fake_embedder):
     articles, vectors = prepare(tmp_path, SHELTER, fake_embedder)
     story = Story("s1", tuple(articles))
     lede, manager, quote = articles[0].sentences
@@ -170,7 +170,17 @@ def test_verify_drops_a_sentence_naming_someone_the_summary_never_introduced(
     )
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
     printed = [s.text for s in summary.sentences]
-    assert quote.text not in printed
+    assert quote.text not in printed  # written with the full name, and the line giving it cited
+    assert printed[1] == '"The dogs are doing pretty good," Kelly Shafer said.'
+    assert [c.start_line for c in summary.sentences[1].citations] == [5, 7]
+    # a surname two people of the story share cannot be written in full: not printed
+    files = {"lehigh/beagles.txt": SHELTER["lehigh/beagles.txt"] + "Tom Shafer drove the van.\n"}
+    articles, vectors = prepare(tmp_path / "two", files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, manager, quote, _ = articles[0].sentences
+    evidence = Evidence("s1", (lede, quote), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert quote.text not in [s.text for s in summary.sentences]
     assert any("not introduced" in r.reason for r in summary.rejected if r.text == quote.text)
     # with the manager introduced first, the same sentence reads right and is printed
     evidence = Evidence("s1", (lede, manager, quote), lede=1)
@@ -385,7 +395,7 @@ def test_a_sentence_that_drops_the_articles_of_its_source_is_telegraphic(
     assert (dropped_article(sentence, [cited]) is not None) == telegraphic
 
 
-def test_verify_does_not_print_a_telegraphic_sentence(tmp_path, fake_embedder):
+def test_verify_puts_back_the_article_a_telegraphic_sentence_dropped(tmp_path, fake_embedder):
     files = {
         "brooklyn/stroller.txt": (
             "Baby dies in elevator shaft\n\n"
@@ -396,13 +406,95 @@ def test_verify_does_not_print_a_telegraphic_sentence(tmp_path, fake_embedder):
     articles, vectors = prepare(tmp_path, files, fake_embedder)
     story = Story("s1", tuple(articles))
     lede, mechanic = articles[0].sentences
-    telegraphic = "A baby died on Thursday when her stroller plunged down empty elevator shaft."
+    telegraphic = "A baby died on Thursday after her stroller plunged down empty elevator shaft."
     draft = Draft("s1", "Baby dies in elevator shaft", (DraftSentence(telegraphic, (0,)),), "")
     evidence = Evidence("s1", (lede, mechanic), lede=1)
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
-    assert telegraphic not in [s.text for s in summary.sentences]
-    assert summary.sentences[0].text == lede.text  # quoted instead (no repairer here)
-    assert any("telegraphic" in r.reason for r in summary.rejected if r.text == telegraphic)
+    first = summary.sentences[0]
+    assert first.text == (
+        "A baby died on Thursday after her stroller plunged down an empty elevator shaft."
+    )
+    assert first.kind == "generated"
+    assert [(c.path, c.start_line) for c in first.citations] == [("brooklyn/stroller.txt", 3)]
+    assert not any(r.text == telegraphic for r in summary.rejected)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cited", "restored"),
+    [
+        (
+            "She was abusive to medical team at the embassy.",
+            "Damon was abusive to a medical team stationed at the embassy.",
+            "She was abusive to a medical team at the embassy.",
+        ),
+        # the source's article may stand before an adjective the sentence left out too
+        (
+            "The stroller fell down elevator shaft.",
+            "Her stroller plunged down an empty elevator shaft.",
+            "The stroller fell down an elevator shaft.",
+        ),
+        (
+            "The ferry sank near harbour wall.",
+            "The ferry sank near the old harbour wall.",
+            "The ferry sank near the harbour wall.",
+        ),
+        (
+            "Rovers won with late goal kick.",
+            "Rovers won with late goal kicks and a header.",
+            "Rovers won with late goal kick.",
+        ),
+    ],
+)
+def test_restore_articles_puts_back_what_the_cited_line_writes(sentence, cited, restored):
+    assert restore_articles(sentence, [cited]) == restored
+
+
+def test_introduce_names_writes_a_surname_in_full_where_the_story_gives_one_full_name():
+    story = (
+        "Arwa Damon, a senior correspondent, bit two medics, the suit says. His lawyer "
+        "Mark O'Mara spoke. Minister Choe Son Hui accused the council. Ines Calder and "
+        "Tom Calder run the ferry."
+    )
+    assert introduce_names("The suit claims Damon's team knew Damon drank.", "", story) == (
+        "The suit claims Arwa Damon's team knew Damon drank.",
+        ["Arwa Damon"],
+    )
+    assert introduce_names("He is bound, O'Mara says.", "", story) == (
+        "He is bound, Mark O'Mara says.",
+        ["Mark O'Mara"],
+    )
+    assert introduce_names("Choe spoke.", "", story) == ("Choe Son Hui spoke.", ["Choe Son Hui"])
+    # introduced already, or two people of that name: left as written
+    assert introduce_names("Damon bit them.", "Arwa Damon sued", story) == ("Damon bit them.", [])
+    assert introduce_names("Calder resigned.", "", story) == ("Calder resigned.", [])
+
+
+def test_verify_introduces_a_person_by_the_full_name_and_cites_the_line_that_gives_it(
+    tmp_path, fake_embedder
+):
+    files = {
+        "baghdad/suit.txt": (
+            "Medics sue broadcaster\n\n"
+            "Two medics are suing a broadcaster over a bite outside the embassy in Baghdad.\n\n"
+            "Arwa Damon, a senior correspondent, was abusive to the medics, the suit says.\n\n"
+            "The suit claims the broadcaster knew Damon had a history of abusive behaviour.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, correspondent, history = articles[0].sentences
+    drafted = [
+        "Two medics are suing a broadcaster over a bite outside the embassy in Baghdad.",
+        "The suit claims the broadcaster knew Damon had a history of abusive behaviour.",
+    ]
+    draft = Draft("s1", "", tuple(DraftSentence(t, ()) for t in drafted), "")
+    evidence = Evidence("s1", (lede, history), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    second = summary.sentences[1]
+    assert second.text == (
+        "The suit claims the broadcaster knew Arwa Damon had a history of abusive behaviour."
+    )
+    assert [c.start_line for c in second.citations] == [5, 7]
 
 
 @pytest.mark.parametrize(

@@ -141,11 +141,12 @@ _BEFORE_NOUN_PHRASE = frozenset(
 _LOWER_WORD_RUN = re.compile(r"[a-z][a-z-]*")
 
 
-def dropped_article(text: str, cited: Sequence[str]) -> str | None:
-    """A preposition followed by two words that every cited line writing them gives an
-    article or possessive ("an empty elevator shaft"), the sentence none."""
+def _dropped_articles(text: str, cited: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """Where the sentence drops an article its cited lines give: (the preposition, the two
+    words after it, the determiner the first cited line writing them puts before them)."""
     found = re.findall(r"[\w’'-]+", outside_quotations(text))
     source = [re.findall(r"[\w’'-]+", line) for line in cited]
+    dropped = []
     for i in range(len(found) - 2):
         preposition, first, second = found[i].lower(), found[i + 1], found[i + 2]
         if preposition not in _BEFORE_NOUN_PHRASE or first.lower() in _DETERMINERS:
@@ -166,8 +167,36 @@ def dropped_article(text: str, cited: Sequence[str]) -> str | None:
             if line[j] == first and line[j + 1] == second
         ]
         if before and all(_DETERMINERS & set(words_) for words_ in before):
-            return f"drops the article of “{first} {second}” (telegraphic)"
-    return None
+            determiner = next(w for w in reversed(before[0]) if w in _DETERMINERS)
+            dropped.append((found[i], first, second, determiner))
+    return dropped
+
+
+def dropped_article(text: str, cited: Sequence[str]) -> str | None:
+    """A preposition followed by two words that every cited line writing them gives an
+    article or possessive ("an empty elevator shaft"), the sentence none."""
+    dropped = _dropped_articles(text, cited)
+    if not dropped:
+        return None
+    _, first, second, _ = dropped[0]
+    return f"drops the article of “{first} {second}” (telegraphic)"
+
+
+def restore_articles(text: str, cited: Sequence[str]) -> str:
+    """The sentence with the articles it dropped put back as its cited lines write them
+    ("abusive to medical team" -> "abusive to a medical team"); "a" or "an" as the next word
+    needs. Unchanged when nothing was dropped."""
+    for preposition, first, second, determiner in _dropped_articles(text, cited):
+        if determiner in ("a", "an"):
+            determiner = "an" if first[0] in "aeiou" else "a"
+        text = re.sub(
+            rf"(?<![\w’'-])({re.escape(preposition)}\s+)({re.escape(first)} {re.escape(second)})"
+            r"(?![\w’'-])",
+            rf"\g<1>{determiner} \g<2>",
+            text,
+            count=1,
+        )
+    return text
 
 
 def _just_before(earlier: Sentence, later: Sentence) -> bool:
@@ -190,7 +219,41 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
     in full ("Raj Shah") while the summary so far (`said`: the headline and the sentences
     before) and the sentence itself have not: a reader meets a person they were never
     introduced to. Weekdays and months are no people."""
-    missing = []
+    return sorted(_unintroduced(text, said, story_text))
+
+
+def introduce_names(text: str, said: str, story_text: str) -> tuple[str, list[str]]:
+    """The sentence with each unintroduced surname written in full at its first mention, where
+    the story gives one full name for it ("The suit claims CNN knew Damon ..." -> "... knew
+    Arwa Damon ..."), and the full names written in. A surname the story gives two full names
+    for is left as it is: which person it means is not the writer's to guess."""
+    introduced = []
+    for surname, full in _unintroduced(text, said, story_text).items():
+        # "Minister Choe" and "Choe Son Hui" are one person, named in full by the second
+        given = {n for n in full if n.split()[0].lower() not in _TITLES} or set(full)
+        if len(given) != 1:
+            continue
+        (name,) = given
+        mended = re.sub(
+            rf"(?<![\w’'-]){re.escape(surname)}(?![\w-]|[’'](?![sS]\b))", name, text, count=1
+        )
+        if mended != text:
+            text = mended
+            introduced.append(name)
+    return text, introduced
+
+
+_TITLES = frozenset(
+    "president minister senator sen rep governor gov judge justice mayor chief general gen "
+    "sheriff detective sergeant sgt captain capt colonel col lieutenant lt officer prince "
+    "princess king queen pope father rev bishop professor prof dr mr mrs ms miss lord lady sir "
+    "dame chancellor premier secretary commissioner coach director ambassador speaker".split()
+)
+
+
+def _unintroduced(text: str, said: str, story_text: str) -> dict[str, list[str]]:
+    """`unintroduced_names`, each with the full names the story gives it."""
+    missing: dict[str, list[str]] = {}
     lower_words = {w.lower() for w in re.findall(r"\b[a-z][\w’'-]*", story_text)}
     for match in _CAPITALISED_WORD.finditer(text):
         word = re.sub(r"[’']s$", "", match.group(0))
@@ -225,8 +288,8 @@ def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
             and not _INSIDE_A_LONGER_NAME.search(story_text[: m.start()])
         ]
         if full and not any(name in said + " " + before for name in full):
-            missing.append(word)
-    return sorted(set(missing))
+            missing.setdefault(word, []).extend(full)
+    return missing
 
 
 _NOT_PEOPLE = frozenset(

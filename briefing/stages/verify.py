@@ -37,8 +37,10 @@ from briefing.stages.coherence import (
     added_judgement,
     dangling_reference,
     dropped_article,
+    introduce_names,
     quotable,
     renamed_subject,
+    restore_articles,
     reversed_roles,
     roles,
     speaker_dropped,
@@ -558,7 +560,8 @@ def verify(
     pool_vectors = np.stack([vectors.of(s) for s in pool]) if pool else np.zeros((0, 1))
     # The draft's own sentences, as generate wrote them: never split again or matched by text.
     drafted = [s.text for s in draft.sentences] if draft else []
-    story_text = " ".join(s.text for a in story.articles for s in a.sentences)
+    story_sentences = [s for a in story.articles for s in a.sentences]
+    story_text = " ".join(s.text for s in story_sentences)
     drafted_headline = draft.headline if draft else ""
     texts = [drafted_headline] if drafted_headline else []
     embedded = embedder.embed(texts + drafted) if (texts or drafted) else np.zeros((0, 1))
@@ -645,6 +648,29 @@ def verify(
             or reversed_roles(text, story_roles)
         )
 
+    def mend(text: str, support: Support) -> tuple[str, tuple[Sentence, ...]] | None:
+        """The sentence with what a reader would miss put back from the sources, when that is
+        all that is wrong with it: the articles its cited lines give ("abusive to a medical
+        team"), a person's full name at first mention ("knew Arwa Damon had ..."; the line
+        that gives it is cited too). None when nothing can be put back or it still fails."""
+        said = " ".join([headline.text, *(s.text for s in kept)])
+        mended = restore_articles(text, [s.text for s in support.cited])
+        mended, full_names = introduce_names(mended, said, story_text)
+        if mended == text:
+            return None
+        cited = list(support.cited)
+        for name in full_names:
+            if not any(name in s.text for s in cited):
+                introducing = next((s for s in story_sentences if name in s.text), None)
+                if introducing is None:
+                    return None
+                cited.append(introducing)
+        cited.sort(key=_reading_order)
+        check = measure_support(mended, support.similarity, [s.text for s in cited])
+        if check.failure(settings) or out_of_context(mended, cited):
+            return None
+        return mended, tuple(cited)
+
     def quote_failure(source: Sentence) -> str | None:
         return quotable(source) or out_of_context(source.text, [source])
 
@@ -666,13 +692,13 @@ def verify(
         failure = (
             support.failure(settings) or failures[index] or out_of_context(text, support.cited)
         )
-        if failure is None:
-            citations = tuple(Citation.of(s) for s in support.cited)
-            keep(
-                CitedSentence(text, citations, "generated", support.score, index),
-                vector,
-                support.cited,
-            )
+        # what only lacks an article or a first name is mended, not rewritten or quoted
+        mendable = failure and not support.failure(settings) and not failures[index]
+        mended = mend(text, support) if mendable else None
+        if failure is None or mended is not None:
+            text, cited = mended or (text, support.cited)
+            citations = tuple(Citation.of(s) for s in cited)
+            keep(CitedSentence(text, citations, "generated", support.score, index), vector, cited)
             continue
         source = support.best
         if not kept and lede is not None and lede in support.cited:
