@@ -8,6 +8,8 @@ from briefing.config import VerifySettings
 from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
     added_judgement,
+    ambiguous_firm,
+    attribution_after,
     dangling_reference,
     dropped_article,
     introduce_names,
@@ -262,6 +264,69 @@ def test_verify_drops_a_sentence_whose_subject_is_the_writers_guess(tmp_path, fa
 def test_a_sentence_may_not_turn_round_who_did_what_to_whom(sentence, source, reversed_):
     source_roles = [r for s in split_sentences(source) for r in roles(s)]
     assert (reversed_roles(sentence, source_roles) is not None) == reversed_
+
+
+def test_the_company_needs_one_firm_to_be_or_the_line_before_it():
+    deal = line("Harbourline agreed to buy the ferry maker Solway Boats for 40 million euros.", 2)
+    rival = line("Two months ago rival Keswin Marine bought Dunmore Yachts.", 4)
+    firm = line("The company makes most of its money from building ferries.", 3)
+    said = f"Harbourline buys Solway Boats {deal.text} {rival.text}"
+    assert ambiguous_firm(firm.text, [firm], [rival], said) is not None
+    # the line before it in its article came just before: "the company" is the one it names
+    assert ambiguous_firm(firm.text, [firm], [deal], f"{deal.text}") is None
+    # one firm named, or the summary says "company" itself: a reader knows which
+    assert ambiguous_firm(firm.text, [firm], [rival], "Harbourline grows") is None
+    assert ambiguous_firm(firm.text, [firm], [rival], said + " A company in Solway") is None
+    assert ambiguous_firm("The move surprised Keswin.", [firm], [rival], said) is None
+
+
+@pytest.mark.parametrize(
+    ("line_", "who"),
+    [
+        ("At least that's what pageant officials are saying, two weeks on.", "pageant officials"),
+        (
+            "At least that’s what pageant officials are saying less than two weeks after.",
+            "pageant officials",
+        ),  # fmt: skip
+        ("That is according to the harbour police.", "the harbour police"),
+        ("Or so says the mayor.", "the mayor"),
+        ("At least, that is what the company claims.", "the company"),
+        ("That is the plan for the pier.", None),
+        ("Officials said the pier was closed.", None),
+    ],
+)
+def test_a_line_that_only_says_whose_claim_the_line_before_is(line_, who):
+    assert attribution_after(line_) == who
+
+
+def test_verify_says_whose_claim_a_sentence_is_where_the_line_after_its_source_does(
+    tmp_path, fake_embedder
+):
+    files = {
+        "pageant/title.txt": (
+            "Miss Keswin stripped of title\n\n"
+            "Ines Calder has been stripped of her title as Miss Keswin because she is too old.\n\n"
+            "At least that's what pageant officials are saying.\n\n"
+            "Calder said she had given her birth date on every form.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    claim, _, answer = articles[0].sentences
+    drafted = "Ines Calder was stripped of her title as Miss Keswin because she is too old."
+    draft = Draft("s1", "", (DraftSentence(drafted, ()), DraftSentence(answer.text, ())), "")
+    evidence = Evidence("s1", (claim, answer), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    first = summary.sentences[0]
+    assert first.text == (
+        "Ines Calder was stripped of her title as Miss Keswin because she is too old, "
+        "according to pageant officials."
+    )
+    assert [c.start_line for c in first.citations] == [3, 5]
+    # quoted, the line is the outlet's own words and may be printed as they are
+    summary = verify(None, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert summary.sentences[0].text == claim.text
+    assert summary.sentences[0].kind == "quote"
 
 
 def test_a_surname_opening_a_sentence_or_written_first_needs_its_introduction_too():

@@ -11,7 +11,7 @@ these questions of every sentence it would print, the quoted ones included.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from briefing.records import Sentence
@@ -86,6 +86,35 @@ def dangling_reference(
     if previous and any(_just_before(p, c) for p in previous for c in cited):
         return None
     return "refers by a pronoun to someone the summary has not named just before"
+
+
+# Nouns a report uses for a firm or body it named a line before.
+_FIRM_NOUNS = frozenset(
+    "company firm group retailer brand maker business chain carrier lender bank insurer "
+    "manufacturer startup label studio network agency".split()
+)
+
+
+def ambiguous_firm(
+    text: str, cited: Sequence[Sentence], previous: Sequence[Sentence] | None, said: str
+) -> str | None:
+    """ "The company makes three quarters of its revenue from shoes" where its source meant the
+    firm of the line before (Jimmy Choo) and the summary has named several since (Michael
+    Kors, Coach): a reader takes "the company" for the wrong one. It reads right after the
+    sentence printed just before its cited line, or where the summary has said "company"
+    itself, or named only one firm or person. `said`: the headline and the sentences before."""
+    found = re.match(r"(?:The|This|That) ([a-z]+)\b", text.strip())
+    if found is None or found.group(1) not in _FIRM_NOUNS:
+        return None
+    noun = found.group(1)
+    if previous and any(_just_before(p, c) for p in previous for c in cited):
+        return None
+    if re.search(rf"\b{noun}\b", said, re.I):
+        return None
+    named = {name for _, _, name in _name_spans(said) if name.lower() not in STOP_WORDS}
+    if len(named) < 2:
+        return None
+    return f"“{found.group(0)}” could be any of {len(named)} names the summary has given"
 
 
 _DEFINITE_SUBJECT = re.compile(r"^(?:The|This|That|These|Those) ([a-z][a-z-]+)\b")
@@ -197,6 +226,65 @@ def restore_articles(text: str, cited: Sequence[str]) -> str:
             count=1,
         )
     return text
+
+
+# "At least that's what pageant officials are saying." after "Amanda Longacre has been
+# stripped of her title because she's too old.": the line after a claim says whose it is.
+_SAYING = (
+    r"(?:(?:is|are|was|were|has been|have been)\s+)?(?:say|says|saying|said|claim|claims|"
+    r"claiming|claimed|allege|alleges|alleging|alleged|report|reports|reporting|reported|"
+    r"contend|contends|insist|insists|insisting)\b"
+)
+_ATTRIBUTED_AFTER = re.compile(
+    r"(?:(?:or\s+)?at\s+least,?\s+|or\s+so\s+)?(?:that[’']?s|that\s+is|this\s+is)\s+"
+    rf"(?:what\s+(?P<who>[^,.;]+?)\s+{_SAYING}|according\s+to\s+(?P<source>[^,.;]+))"
+    r"|(?:or\s+)?so\s+(?:say|says|said|claim|claims)\s+(?P<sayer>[^,.;]+)",
+    re.I,
+)
+
+
+def attribution_after(line: str) -> str | None:
+    """Who a line that only attributes the one before it names ("At least that's what
+    pageant officials are saying" -> "pageant officials"), or None for any other line."""
+    found = _ATTRIBUTED_AFTER.match(line.strip())
+    if found is None:
+        return None
+    who = found.group("who") or found.group("source") or found.group("sayer")
+    # "... what pageant officials are saying less than two weeks after": the sayer only
+    return re.split(r"\s+(?:less|more|just|only|days?|weeks?|after|before|since)\b", who)[0]
+
+
+def attributed_after(
+    text: str, cited: Sequence[Sentence], line_after: Callable[[Sentence], Sentence | None]
+) -> str | None:
+    """The sentence states as fact what the line after its cited one in the source attributes
+    to someone ("..., because she's too old. At least that's what pageant officials are
+    saying."): it must say whose claim it is. `line_after`: the next line of a sentence's
+    article, if any."""
+    if _ATTRIBUTION.search(outside_quotations(text)):
+        return None
+    for line in cited:
+        after = line_after(line)
+        who = attribution_after(after.text) if after is not None else None
+        if who:
+            return f"states as fact what its source attributes to {who} in the line after"
+    return None
+
+
+def with_attribution(
+    text: str, cited: Sequence[Sentence], line_after: Callable[[Sentence], Sentence | None]
+) -> tuple[str, Sentence] | None:
+    """The sentence with the attribution of the line after its cited one added ("...,
+    according to pageant officials."), and that line; None when there is none or the
+    sentence does not end as a plain statement."""
+    if not text.endswith(".") or text.endswith(("”.", '".')):
+        return None
+    for line in cited:
+        after = line_after(line)
+        who = attribution_after(after.text) if after is not None else None
+        if after is not None and who:
+            return f"{text[:-1]}, according to {who}.", after
+    return None
 
 
 def _just_before(earlier: Sentence, later: Sentence) -> bool:

@@ -35,6 +35,8 @@ from briefing.records import (
 from briefing.stages.coherence import (
     Role,
     added_judgement,
+    ambiguous_firm,
+    attributed_after,
     dangling_reference,
     dropped_article,
     introduce_names,
@@ -47,6 +49,7 @@ from briefing.stages.coherence import (
     unattributed_speech,
     unintroduced_names,
     voice_problem,
+    with_attribution,
 )
 from briefing.stages.embed import ArticleVectors, unit
 from briefing.text import (
@@ -562,6 +565,11 @@ def verify(
     drafted = [s.text for s in draft.sentences] if draft else []
     story_sentences = [s for a in story.articles for s in a.sentences]
     story_text = " ".join(s.text for s in story_sentences)
+    by_position = {(s.article_id, s.index): s for s in story_sentences}
+
+    def line_after(sentence: Sentence) -> Sentence | None:
+        return by_position.get((sentence.article_id, sentence.index + 1))
+
     drafted_headline = draft.headline if draft else ""
     texts = [drafted_headline] if drafted_headline else []
     embedded = embedder.embed(texts + drafted) if (texts or drafted) else np.zeros((0, 1))
@@ -627,8 +635,9 @@ def verify(
         said_all: set[str] = set().union(*said_each)
         return len(words_) >= 5 and len(words_ & said_all) >= settings.repeat_coverage * len(words_)
 
-    def out_of_context(text: str, cited: Sequence[Sentence]) -> str | None:
-        """Why the sentence would read wrong after what the summary has said (coherence)."""
+    def out_of_context(text: str, cited: Sequence[Sentence], quoted: bool = False) -> str | None:
+        """Why the sentence would read wrong after what the summary has said (coherence). A
+        quoted line is the source's own claim, in its words: whose it is may follow."""
         said = " ".join([headline.text, *(s.text for s in kept)])
         previous = kept_cited[-1] if kept_cited else None
         missing = unintroduced_names(text, said, story_text)
@@ -636,6 +645,7 @@ def verify(
         return (
             voice_problem(text)
             or dangling_reference(text, cited, previous)
+            or ambiguous_firm(text, cited, previous, said)
             or renamed_subject(text, cited_texts)
             or added_judgement(text, cited_texts)
             or dropped_article(text, cited_texts)
@@ -645,20 +655,27 @@ def verify(
                 else None
             )
             or unattributed_speech(text, cited_texts)
+            or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
 
     def mend(text: str, support: Support) -> tuple[str, tuple[Sentence, ...]] | None:
         """The sentence with what a reader would miss put back from the sources, when that is
         all that is wrong with it: the articles its cited lines give ("abusive to a medical
-        team"), a person's full name at first mention ("knew Arwa Damon had ..."; the line
-        that gives it is cited too). None when nothing can be put back or it still fails."""
+        team"), a person's full name at first mention ("knew Arwa Damon had ..."), whose claim
+        it is where the line after says so ("..., according to pageant officials"); the lines
+        that give a name or a claimant are cited too. None when nothing can be put back or it
+        still fails."""
         said = " ".join([headline.text, *(s.text for s in kept)])
         mended = restore_articles(text, [s.text for s in support.cited])
         mended, full_names = introduce_names(mended, said, story_text)
+        cited = list(support.cited)
+        attributed = with_attribution(mended, cited, line_after)
+        if attributed is not None and attributed_after(mended, cited, line_after):
+            mended = attributed[0]
+            cited.append(attributed[1])
         if mended == text:
             return None
-        cited = list(support.cited)
         for name in full_names:
             if not any(name in s.text for s in cited):
                 introducing = next((s for s in story_sentences if name in s.text), None)
@@ -672,7 +689,7 @@ def verify(
         return mended, tuple(cited)
 
     def quote_failure(source: Sentence) -> str | None:
-        return quotable(source) or out_of_context(source.text, [source])
+        return quotable(source) or out_of_context(source.text, [source], quoted=True)
 
     def keep(sentence: CitedSentence, vector: np.ndarray, cited: Sequence[Sentence]) -> None:
         kept.append(sentence)
