@@ -54,11 +54,31 @@ class DatedArticle:
     at: dt.datetime  # the date as a moment (midnight for a day), for --since and --window
 
 
+_PUBLISHED = re.compile(r"\b(?:published|updated|posted|modified|filed|date)\b", re.I)
+_DATELINE_MAX_WORDS = 12  # a line this short with a date in it is a dateline or a byline
+_DATELINE_REACH = 5  # or the date is among a longer line's first words: "HARLOW, March 1, 2026 -"
+
+
+def _is_dateline(line: str, start: int) -> bool:
+    """A date at `start` of the line dates the article: it stands in a short line, opens the
+    line, or follows "Published", "Updated" and the like. A date inside a sentence is about
+    something else: "Donald Trump before opening the Nasdaq on September 20, 2005. Michael
+    Nagle/Getty Images" is a photo caption of an article about the stock market in 2018."""
+    return (
+        len(line.split()) <= _DATELINE_MAX_WORDS
+        or len(line[:start].split()) < _DATELINE_REACH
+        or _PUBLISHED.search(line) is not None
+    )
+
+
 def date_in_text(lines: tuple[str, ...] | list[str]) -> dt.date | None:
-    """The first date written in the first lines of an article (a dateline, "Published ...")."""
+    """The first date written in a dateline of the article's first lines (its own line,
+    "HARLOW, March 1, 2026 - ...", "Published ...")."""
     for line in list(lines)[:DATELINE_LINES]:
         for pattern, order in _DATE_PATTERNS:
             for match in pattern.finditer(line):
+                if not _is_dateline(line, match.start()):
+                    continue
                 parts = dict(zip(order, match.groups(), strict=True))
                 try:
                     month = _MONTHS[parts["M"].lower()] if "M" in parts else int(parts["m"])

@@ -424,3 +424,24 @@ def test_no_library_progress_bar_in_a_log():
     )
     assert result.returncode == 0, result.stderr
     assert "Converting" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lines", "date"),
+    [
+        (["HARLOW, March 1, 2026 - Storm winds closed the Harlow bridge on Monday."], "2026-03-01"),
+        (["Storm closes Harlow bridge", "By Ines Calder | 23 November 2026"], "2026-11-23"),
+        (["Wind, rain and a closed bridge in Harlow on a long night for the town's ferry crews, "
+          "as storm winds reached 120 km/h (Published Monday, March 2, 2026)"], "2026-03-02"),
+        # a photo caption's date, a birth date in the story: no dateline
+        (["The mayor before opening the Harlow bridge on September 20, 2005. Tom Reed/Harlow "
+          "Photo Agency", "Storm winds closed the bridge on Monday."], None),
+        (["Ines Calder, the harbour master who was born in Harlow on April 22, 1961, closed "
+          "the pier."], None),
+    ],
+)  # fmt: skip
+def test_a_date_dates_an_article_only_from_a_dateline(lines, date):
+    from briefing.dating import date_in_text
+
+    found = date_in_text(lines)
+    assert (found.isoformat() if found else None) == date
