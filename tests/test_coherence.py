@@ -419,6 +419,12 @@ def test_a_subject_the_cited_lines_never_name_is_the_writers_guess(sentence, cit
             True,
         ),
         ("The tragic collision injured 14.", "The collision injured 14 passengers.", True),
+        (
+            "The skipper's killer, Tom Reed, faces a lawsuit.",
+            "Tom Reed, facing a murder charge over the skipper's death, is being sued.",
+            True,
+        ),
+        ("The killer was jailed for life.", "The skipper's killer was jailed for life.", False),
         # the source's own word, or someone's quoted words, are no judgement of the briefing
         ("The historic vote passed.", "The council called it a historic vote.", False),
         ('Moreno called it "a remarkable night".', 'Moreno said: "A remarkable night."', False),

@@ -142,7 +142,10 @@ _JUDGEMENTS = frozenset(
     for w in (
         "highlight memorable remarkable notable significant historic landmark crucial stunning "
         "dramatic shocking tragic devastating unprecedented impressive surprising iconic "
-        "legendary beloved renowned prestigious milestone breakthrough"
+        "legendary beloved renowned prestigious milestone breakthrough "
+        # and a guilt the sources do not state: "Trayvon Martin's killer" for a man facing a
+        # murder charge
+        "killer murderer terrorist thief criminal rapist abuser fraudster extremist thug"
     ).split()
 )
 
