@@ -260,7 +260,10 @@ def sentence_case(headline: str, source_text: str) -> str:
     tokens_ = headline.split()
     if len(tokens_) < 2:
         return headline
-    cores = [t.strip("\"“”‘’'(),:;.!?") for t in tokens_[1:]]
+    # names are matched with one apostrophe and without their possessive: the source's
+    # "Jon Cryer’s" is the headline's "Jon Cryer's"
+    source_text = source_text.replace("’", "'")
+    cores = [re.sub(r"'s$", "", t.strip("\"“”‘’'(),:;.!?").replace("’", "'")) for t in tokens_[1:]]
     lower_stems = {stem(t) for t in tokens(source_text) if t[:1].islower()}
     capitalised = [bool(_TITLE_WORD.fullmatch(w)) for w in cores]
     # Title Case leaves short function words as they are ("Surge to $31,213, Up 4.5% from")

@@ -264,3 +264,11 @@ def test_an_attribution_to_a_source_label_is_left_to_the_footnote():
         (1,),
         (3,),
     ]
+
+
+def test_sentence_case_keeps_a_possessive_name_whatever_its_apostrophe():
+    source = "Rovers won the cup with Ines Calder’s late goal, and Tom Reed's team lost."
+    assert (
+        sentence_case("Ines Calder's Late Goal Wins Cup as Tom Reed’s Team Loses", source)
+        == "Ines Calder's late goal wins cup as Tom Reed’s team loses"
+    )
