@@ -12,6 +12,7 @@ from briefing.stages.coherence import (
     attribution_after,
     dangling_reference,
     dropped_article,
+    echo_of_unsaid,
     introduce_names,
     quotable,
     renamed_subject,
@@ -264,6 +265,19 @@ def test_verify_drops_a_sentence_whose_subject_is_the_writers_guess(tmp_path, fa
 def test_a_sentence_may_not_turn_round_who_did_what_to_whom(sentence, source, reversed_):
     source_roles = [r for s in split_sentences(source) for r in roles(s)]
     assert (reversed_roles(sentence, source_roles) is not None) == reversed_
+
+
+def test_an_echo_needs_the_words_it_echoes_in_the_summary_first():
+    first = line("Harbour master Ines Calder said the pier was safe.", 2)
+    echo = line("Mayor Tom Reed echoed Ines Calder's sentiment on Monday.", 3)
+    other = line("Storm winds reached 120 km/h.", 1, "a2")
+    said = "Storm closes Harlow pier. Storm winds reached 120 km/h."
+    assert echo_of_unsaid(echo.text, [echo], [other], said) is not None
+    assert echo_of_unsaid(echo.text, [echo], [other], said + " " + first.text) is None
+    pointed = line("Mayor Tom Reed repeated that warning on Monday.", 3)
+    assert echo_of_unsaid(pointed.text, [pointed], [other], said) is not None
+    assert echo_of_unsaid(pointed.text, [pointed], [first], said) is None
+    assert echo_of_unsaid("Tom Reed shared the prize.", [pointed], [other], said) is None
 
 
 def test_the_company_needs_one_firm_to_be_or_the_line_before_it():

@@ -88,6 +88,35 @@ def dangling_reference(
     return "refers by a pronoun to someone the summary has not named just before"
 
 
+# "Sarah Huckabee Sanders echoed Raj Shah's sentiment": words that only point at what someone
+# else said, which the summary must have said first.
+_ECHO = re.compile(
+    r"\b(?:echoed|echoes|echoing|repeated|repeats|reiterated|reiterates|seconded|seconds|"
+    r"agreed with|agrees with|shared|shares)\s+(?:(?P<name>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)"
+    r"[’']s\s+|(?P<pointer>that|this|the|those|these)\s+)(?:sentiments?|comments?|remarks?|views?|"
+    r"words|message|point|assessment|concerns?|stance|position|warning|call)\b"
+)
+
+
+def echo_of_unsaid(
+    text: str, cited: Sequence[Sentence], previous: Sequence[Sentence] | None, said: str
+) -> str | None:
+    """A sentence that echoes someone's words ("echoed Raj Shah's sentiment", "repeated that
+    warning") the summary has not given: the reader is told of an agreement with nothing.
+    Named, the person must be in the summary before (`said`); "that sentiment" must follow
+    the line just before its cited one."""
+    found = _ECHO.search(outside_quotations(text))
+    if found is None:
+        return None
+    if found.group("name"):
+        surname = found.group("name").split()[-1]
+        if re.search(rf"\b{re.escape(surname)}\b", said):
+            return None
+    elif previous and any(_just_before(p, c) for p in previous for c in cited):
+        return None
+    return f"echoes words (“{found.group(0).strip()}”) the summary has not given"
+
+
 # Nouns a report uses for a firm or body it named a line before.
 _FIRM_NOUNS = frozenset(
     "company firm group retailer brand maker business chain carrier lender bank insurer "

@@ -39,6 +39,7 @@ from briefing.stages.coherence import (
     attributed_after,
     dangling_reference,
     dropped_article,
+    echo_of_unsaid,
     introduce_names,
     quotable,
     renamed_subject,
@@ -646,6 +647,7 @@ def verify(
             voice_problem(text)
             or dangling_reference(text, cited, previous)
             or ambiguous_firm(text, cited, previous, said)
+            or echo_of_unsaid(text, cited, previous, said)
             or renamed_subject(text, cited_texts)
             or added_judgement(text, cited_texts)
             or dropped_article(text, cited_texts)
