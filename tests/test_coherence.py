@@ -92,6 +92,13 @@ def test_a_quoted_claim_is_not_printed_as_the_briefings_own_statement():
     claim = "The President's tax cuts and regulatory reforms will further enhance the economy."
     assert unattributed_speech(claim, cited) is not None
     assert unattributed_speech(f"{claim[:-1]}, Sanders said.", cited) is None
+    boast = (
+        '"The harbour has smashed one record after another, adding 900 jobs," the mayor '
+        "proudly stated."
+    )
+    assert unattributed_speech(
+        "The harbour has smashed one record after another, adding 900 jobs.", boast
+    )
     # a fact given in a family's statement may be printed as a fact
     statement = (
         '"We regret to inform you of the death of our friend Albert Johnson, known as Prodigy, '

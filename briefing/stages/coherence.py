@@ -484,7 +484,10 @@ def _inside_open_quotation(sentence: str) -> str | None:
 # enhance the economy" only as the press secretary's words.
 _CLAIM = re.compile(
     r"\b(will|would|should|must|can|best|greatest|strong|stronger|strongest|exceptionally|"
-    r"fully|committed|proud|never|always|unprecedented|historic|incredible|tremendous)\b",
+    r"fully|committed|proud|never|always|unprecedented|historic|incredible|tremendous|"
+    # a boast of success: "The stock market has smashed one record after another"
+    r"records?|ever|all-time|smashed|great|greater|amazing|perfect|booming|thriving|"
+    r"success|successful)\b",
     re.I,
 )
 
