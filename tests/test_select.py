@@ -106,3 +106,33 @@ def test_the_lede_is_the_report_that_states_the_event_not_a_hook_or_a_quotation(
         evidence = select(story, vectors, SelectSettings(max_sentences=3, max_words=60))
         assert evidence.sentences[0].text.startswith("Ferry crews in Portmoor walked out"), pair
         assert evidence.sentences[0].path == "c/report.txt"
+
+
+def test_an_article_opening_with_a_question_is_not_the_lede(tmp_path):
+    # The column shares most of the story's words in its opening, but asks the reader a
+    # question after it: a hook. The report states the event and leads.
+    files = {
+        "a/column.txt": (
+            "Ferries and pay\n\n"
+            "Ferry crews in Portmoor have often walked out over pay. Will the crews of the ferries "
+            "ever stop?\n\n"
+            "Crews walked out on Friday over a pay dispute, and no ferry sailed.\n"
+        ),
+        "b/report.txt": (
+            "Strike halts Portmoor ferries\n\n"
+            "Crews of the Portmoor ferries stopped work on Friday, cancelling every sailing.\n\n"
+            "The union said crews walked out over a pay dispute.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, FakeEmbedder())
+    for pair in ([0, 1], [1, 0]):
+        story = Story("s", tuple(articles[i] for i in pair))
+        evidence = select(story, vectors, SelectSettings(max_sentences=3, max_words=60))
+        assert evidence.sentences[0].path == "b/report.txt", pair
+        lede = evidence.sentences[: evidence.lede]
+        assert not any(s.text.endswith("?") for s in lede)
+    # a story of one such article keeps its opening, but the question ends the lede
+    evidence = select(Story("s", (articles[0],)), vectors, SelectSettings(max_sentences=3))
+    assert [s.text for s in evidence.sentences[: evidence.lede]] == [
+        "Ferry crews in Portmoor have often walked out over pay."
+    ]

@@ -75,6 +75,14 @@ def opening_sentences(article: Article, settings: SelectSettings) -> list[Senten
     return opening or list(article.sentences)
 
 
+def asks_a_question(article: Article, first: Sentence) -> bool:
+    """The article's opening asks the reader something ("Trump has often taken credit for
+    the stock market's climb. Will he own the drops too?"): a column's or a feature's hook,
+    which news reports never open with."""
+    following = [s for s in article.sentences if s.index in (first.index, first.index + 1)]
+    return any(s.text.rstrip(" \"”’'").endswith("?") for s in following)
+
+
 def central_article(
     story: Story,
     vectors: ArticleVectors,
@@ -87,7 +95,8 @@ def central_article(
     outlets also report (shared concepts per word). Closeness alone ties between two articles,
     and a feature's hook ("Michael Kors has picked out some new shoes to go with its
     handbags.") is close in meaning to the news while stating little of it. An article that
-    opens with a quotation opens with someone's words, not the event, and comes last."""
+    opens with a quotation opens with someone's words, not the event, and one that opens by
+    asking a question opens with a hook: both come last."""
     if len(story.articles) == 1:
         return story.articles[0]
     leads = vectors.lead_matrix(list(story.articles))
@@ -95,7 +104,7 @@ def central_article(
     shared = []
     for article in story.articles:
         first = opening_sentences(article, settings)[0]
-        if _QUOTATION_OPENING.match(first.text):
+        if _QUOTATION_OPENING.match(first.text) or asks_a_question(article, first):
             shared.append(-1.0)
             continue
         weight = sum(weights.get(c, 0) for c in found[(first.article_id, first.index)])
@@ -125,6 +134,8 @@ def lede_of(
         shared = any(c in weights for c in found[(sentence.article_id, sentence.index)])
         if lede and len(story.articles) > 1 and not shared:
             break
+        if lede and sentence.text.rstrip(" \"”’'").endswith("?"):
+            break  # a question states nothing that happened
         lede.append(sentence)
     return lede
 
