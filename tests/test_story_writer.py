@@ -62,6 +62,23 @@ def test_answer_is_parsed_into_sentences_with_their_evidence():
     ]
 
 
+def test_evidence_copied_back_in_its_own_form_is_parsed_without_its_labels():
+    raw = (
+        "Headline: Stocks fall as officials play down the sell-off\n"
+        "Summary:\n"
+        "[1] (source 1) White House officials played down the fall in the stock market.\n"
+        "[3] (Harbour Post, 2026-11-20) The Dow fell 1,175 points on Monday. [3][4]\n"
+        "[2] Analysts pointed to rising wages.\n"
+    )
+    headline, sentences = parse_story_answer(raw, 4)
+    assert headline == "Stocks fall as officials play down the sell-off"
+    assert [(s.text, s.evidence) for s in sentences] == [
+        ("White House officials played down the fall in the stock market.", (0,)),
+        ("The Dow fell 1,175 points on Monday.", (2, 3)),
+        ("Analysts pointed to rising wages.", (1,)),
+    ]
+
+
 def test_answer_without_labels_or_numbers_still_parses():
     headline, sentences = parse_story_answer(
         "Council backs tram\nThe council voted for a tram line on Wednesday.", 3

@@ -178,6 +178,8 @@ _HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
 _SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
 _CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
 _NUMBER_IN = re.compile(r"\d+")
+# A line that opens the way `numbered_evidence` writes one: "[n] (label) text"
+_ECHOED_EVIDENCE = re.compile(r"^\[\s*(\d+)\s*\]\s*(?:\([^()]{1,80}\)\s*)?(.*)$")
 _SPACED_INITIALS = re.compile(r"\b([A-Z])\. ([A-Z])\.(?=\s|$|[,;:’'-])")
 
 
@@ -260,6 +262,13 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
             continue
         flat = _SUMMARY_LABEL.sub("", flat)
         flat = _LIST_MARKER.sub("", "\n" + flat).strip()
+        echoed = _ECHOED_EVIDENCE.match(flat)
+        if echoed:
+            # the evidence's own form, "[3] (source 2) A global sell-off ...", copied back:
+            # its number is where it rests, its label no part of the sentence
+            flat = echoed.group(2).strip()
+            if not _CITED.search(flat):
+                flat = f"{flat} [{echoed.group(1)}]"
         if flat:
             body.append(flat)
     if not headline and body and not _CITED.search(body[0]) and len(body) > 1:
