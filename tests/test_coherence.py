@@ -17,10 +17,12 @@ from briefing.stages.coherence import (
     quotable,
     renamed_subject,
     restore_articles,
+    restore_quotation_marks,
     reversed_roles,
     roles,
     unattributed_speech,
     unintroduced_names,
+    unmarked_quotation,
     voice_problem,
 )
 from briefing.stages.verify import verify
@@ -479,6 +481,18 @@ def test_a_judgement_no_cited_line_makes_is_the_writers_own(sentence, cited, jud
         ("Rovers won with late goal kick.", "Rovers won with late goal kicks and a header.", False),
         ("He was sent to prison for life.", "He was sent to the prison for life.", False),
         ("Shops closed in Dunmore Road.", "Shops closed in the Dunmore Road area.", False),
+        # a comma ends the phrase, and a word before the source's own preposition is not
+        # the article of what follows it ("her to safety")
+        (
+            "A mechanic heard the screams and helped pull the mother to safety, police said.",
+            "A mechanic heard the mother's screams and helped pull her to safety, police said.",
+            False,
+        ),
+        (
+            "Divers worked near the hull to dawn shift change.",
+            "Divers worked near her to dawn shift change.",
+            False,
+        ),
     ],
 )
 def test_a_sentence_that_drops_the_articles_of_its_source_is_telegraphic(
@@ -589,6 +603,30 @@ def test_verify_introduces_a_person_by_the_full_name_and_cites_the_line_that_giv
     assert [c.start_line for c in second.citations] == [5, 7]
 
 
+def test_a_surname_in_the_headline_does_not_introduce_the_person_to_the_summary(
+    tmp_path, fake_embedder
+):
+    files = {
+        "orlando/suit.txt": (
+            "Security firm sues over bill\n\n"
+            "Pavel Marsh is being sued by a security company over an unpaid bill of 27,000 euros.\n\n"
+            "The company says Marsh never paid for 21 days of protection.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, days = articles[0].sentences
+    drafted = "Marsh is being sued by a security company over an unpaid bill of 27,000 euros."
+    draft = Draft("s1", "Marsh sued over unpaid security bill", (DraftSentence(drafted, (0,)),), "")
+    summary = verify(draft, story, Evidence("s1", (lede, days), lede=1), vectors, fake_embedder,
+                     VerifySettings())  # fmt: skip
+    first = summary.sentences[0]
+    assert first.text == (
+        "Pavel Marsh is being sued by a security company over an unpaid bill of 27,000 euros."
+    )
+    assert first.kind == "generated"
+
+
 @pytest.mark.parametrize(
     ("headline", "reversed_"),
     [
@@ -608,3 +646,79 @@ def test_a_headline_passive_may_not_turn_round_who_was_acted_on(headline, revers
     )
     source_roles = roles(source)
     assert (reversed_roles(headline, source_roles, headline=True) is not None) == reversed_
+
+
+def test_a_one_word_name_is_no_surname_of_a_capitalised_common_word_before_it():
+    story = (
+        "Brio, half of the rap duo Mobb Street, died on Tuesday. The rapper's label confirmed "
+        "it. Rapper Brio was 42. Alan Jones, better known as Brio, grew up in Queens."
+    )
+    assert unintroduced_names("Brio died on Tuesday at 42.", "", story) == []
+    # "Related Brio" of a link line is no full name either; "known as" introduces the alias
+    story += " Related Brio: his ten best tracks."
+    assert unintroduced_names("Alan Jones, better known as Brio, died.", "", story) == []
+    # a real given name still makes the surname one that needs its introduction
+    assert unintroduced_names("Jones grew up in Queens.", "", story) == ["Jones"]
+
+
+def test_a_quotation_printed_without_its_marks_gets_them_back():
+    line = (
+        '"The harbour has never been busier, with more ferries than ever before," the mayor '
+        "proudly said."
+    )
+    bare = (
+        "The harbour has never been busier, with more ferries than ever before, the mayor "
+        "proudly said."
+    )
+    assert unmarked_quotation(bare, [line]) is not None
+    assert restore_quotation_marks(bare, [line]) == line
+    # already marked, or a few common words, or no speaker (another check's business)
+    assert unmarked_quotation(line, [line]) is None
+    assert unmarked_quotation("The harbour has never been busier, the mayor said.", [line]) is None
+    assert unmarked_quotation("The harbour has never been busier, with more ferries than ever "
+                              "before.", [line]) is None  # fmt: skip
+    curly = "“The council will vote on the new tram line next spring,” Mayor Reyne said."
+    assert (
+        restore_quotation_marks(
+            "The council will vote on the new tram line next spring, Mayor Reyne said.", [curly]
+        )
+        == curly
+    )
+
+
+def test_verify_prints_a_quotation_the_writer_left_unmarked_in_its_marks(tmp_path, fake_embedder):
+    files = {
+        "harbour/ferries.txt": (
+            "Ferries return to Portmoor\n\n"
+            "Ferries returned to Portmoor harbour on Monday after a week-long strike.\n\n"
+            '"The harbour has never been busier, with more ferries than ever before," the mayor '
+            "proudly said.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, boast = articles[0].sentences
+    bare = (
+        "The harbour has never been busier, with more ferries than ever before, the mayor "
+        "proudly said."
+    )
+    draft = Draft("s1", "", (DraftSentence(lede.text, (0,)), DraftSentence(bare, (1,))), "")
+    summary = verify(draft, story, Evidence("s1", (lede, boast), lede=1), vectors, fake_embedder,
+                     VerifySettings())  # fmt: skip
+    second = summary.sentences[1]
+    assert second.text == boast.text
+    assert second.kind == "generated"
+
+
+def test_a_capitalised_word_opening_a_sentence_is_no_rival_given_name():
+    story = (
+        "President Donald Trump spoke on Monday. Donald Trump has long cited the market. "
+        "Let Trump take the credit, one analyst wrote."
+    )
+    assert introduce_names("Trump took credit for the market.", "", story) == (
+        "Donald Trump took credit for the market.",
+        ["Donald Trump"],
+    )
+    # two people, each named once: not guessed, wherever their names stand
+    story = "Tom Marsh drove the van. The mayor thanked Kelly Marsh."
+    assert introduce_names("Marsh drove the van.", "", story) == ("Marsh drove the van.", [])

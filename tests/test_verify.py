@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 from conftest import prepare
 
@@ -681,3 +683,42 @@ def test_a_repair_that_drops_the_speaker_of_a_quotation_is_not_printed(tmp_path,
     texts = [s.text for s in summary.sentences]
     assert "The dogs are all learning to adjust." not in texts
     assert any("Shafer said" in t for t in texts)  # quoted with its speaker instead
+
+
+def test_a_sentence_restating_the_lede_quoted_first_is_not_printed_after_it(
+    tmp_path, fake_embedder
+):
+    files = {
+        "queens/rapper.txt": (
+            "Rapper dies at 42\n\n"
+            "Brio, one-half of the Queens rap duo Mobb Street, died on Tuesday at the age of 42.\n\n"
+            "The publicist of Mobb Street confirmed the death in a statement.\n\n"
+            "The statement read that Alan Jones, known to fans as Brio of the rap duo Mobb "
+            "Street, died at the age of 42 after 3 days in hospital.\n"
+        ),
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    lede, publicist, statement = articles[0].sentences
+    restating = (
+        "Alan Jones, known to fans as Brio of the rap duo Mobb Street, died at the age of 42."
+    )
+    draft = Draft(
+        "s1",
+        "",
+        (DraftSentence(publicist.text, (1,)), DraftSentence(restating, (2,))),
+        "",
+    )
+    evidence = Evidence("s1", (lede, publicist, statement), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    printed = [s.text for s in summary.sentences]
+    assert printed[0] == lede.text  # the lede, quoted: no sentence said what happened
+    assert restating not in printed
+    assert publicist.text in printed
+    # with a number of the lede left out it is a detail, not the event again
+    detail = "Alan Jones, known to fans as Brio of the rap duo Mobb Street, died in hospital."
+    draft = dataclasses.replace(
+        draft, sentences=(DraftSentence(publicist.text, (1,)), DraftSentence(detail, (2,)))
+    )
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert detail in [s.text for s in summary.sentences]

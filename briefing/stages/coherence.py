@@ -202,14 +202,38 @@ _BEFORE_NOUN_PHRASE = frozenset(
 _LOWER_WORD_RUN = re.compile(r"[a-z][a-z-]*")
 
 
+# A comma, a dash or a full stop ends a phrase: "pull her to safety, police said" has no
+# noun pair "safety police".
+_PHRASE_BREAK = "|"
+
+
+def _phrase_words(text: str) -> list[str]:
+    """The words of a text in order, with `_PHRASE_BREAK` where punctuation stands between two."""
+    return [
+        token if token[0] not in ",;:.!?()[]—–" else _PHRASE_BREAK
+        for token in re.findall(r"[\w’'-]+|[,;:.!?()\[\]—–]", text)
+    ]
+
+
+def _words_after_preposition(words_: list[str]) -> list[str]:
+    """The words before a noun pair that belong to its own phrase: none from before a
+    preposition or a phrase break ("her to safety": "her" is not the determiner of "safety")."""
+    for k in range(len(words_) - 1, -1, -1):
+        if words_[k] in _BEFORE_NOUN_PHRASE or words_[k] == _PHRASE_BREAK:
+            return words_[k + 1 :]
+    return words_
+
+
 def _dropped_articles(text: str, cited: Sequence[str]) -> list[tuple[str, str, str, str]]:
     """Where the sentence drops an article its cited lines give: (the preposition, the two
     words after it, the determiner the first cited line writing them puts before them)."""
-    found = re.findall(r"[\w’'-]+", outside_quotations(text))
-    source = [re.findall(r"[\w’'-]+", line) for line in cited]
+    found = _phrase_words(outside_quotations(text))
+    source = [_phrase_words(line) for line in cited]
     dropped = []
     for i in range(len(found) - 2):
         preposition, first, second = found[i].lower(), found[i + 1], found[i + 2]
+        if _PHRASE_BREAK in (first, second):
+            continue
         if preposition not in _BEFORE_NOUN_PHRASE or first.lower() in _DETERMINERS:
             continue
         if not (_LOWER_WORD_RUN.fullmatch(first) and _LOWER_WORD_RUN.fullmatch(second)):
@@ -222,7 +246,7 @@ def _dropped_articles(text: str, cited: Sequence[str]) -> list[tuple[str, str, s
             # telegraphic, "in elevator shaft", "to medical team"
             continue
         before = [
-            [w.lower() for w in line[max(0, j - 2) : j]]
+            _words_after_preposition([w.lower() for w in line[max(0, j - 2) : j]])
             for line in source
             for j in range(len(line) - 1)
             if line[j] == first and line[j + 1] == second
@@ -336,8 +360,8 @@ _INSIDE_A_LONGER_NAME = re.compile(r"(?:\b[Tt]he|\S*&\S*)\s+$")
 
 def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
     """Surnames alone ("Shafer said", "echoed Shah's sentiment") that the story's articles give
-    in full ("Raj Shah") while the summary so far (`said`: the headline and the sentences
-    before) and the sentence itself have not: a reader meets a person they were never
+    in full ("Raj Shah") while the summary so far (`said`: the sentences before; verify leaves
+    the headline out, whose bare surnames introduce no one) and the sentence itself have not: a reader meets a person they were never
     introduced to. Weekdays and months are no people."""
     return sorted(_unintroduced(text, said, story_text))
 
@@ -351,6 +375,12 @@ def introduce_names(text: str, said: str, story_text: str) -> tuple[str, list[st
     for surname, full in _unintroduced(text, said, story_text).items():
         # "Minister Choe" and "Choe Son Hui" are one person, named in full by the second
         given = {n for n in full if n.split()[0].lower() not in _TITLES} or set(full)
+        if len(given) > 1 and any(full.count(n) > 1 for n in given):
+            # "Let Trump take the credit" opens a sentence: a capitalised verb, no given name,
+            # beside the "Donald Trump" the story writes twice or more
+            given = {
+                n for n in given if full.count(n) > 1 or not _only_opening_sentences(n, story_text)
+            }
         if len(given) != 1:
             continue
         (name,) = given
@@ -361,6 +391,16 @@ def introduce_names(text: str, said: str, story_text: str) -> tuple[str, list[st
             text = mended
             introduced.append(name)
     return text, introduced
+
+
+def _only_opening_sentences(name: str, story_text: str) -> bool:
+    """Every time the story writes the name, it opens a sentence or a line."""
+    places = [m.start() for m in re.finditer(rf"\b{re.escape(name)}\b", story_text)]
+    return all(
+        not story_text[:at].strip()
+        or re.search(r"(?:[.!?][\"”’']*|\n|[\"“‘])\s*$", story_text[:at])
+        for at in places
+    )
 
 
 _TITLES = frozenset(
@@ -374,7 +414,9 @@ _TITLES = frozenset(
 def _unintroduced(text: str, said: str, story_text: str) -> dict[str, list[str]]:
     """`unintroduced_names`, each with the full names the story gives it."""
     missing: dict[str, list[str]] = {}
-    lower_words = {w.lower() for w in re.findall(r"\b[a-z][\w’'-]*", story_text)}
+    lower_words = {
+        re.sub(r"[’']s$", "", w.lower()) for w in re.findall(r"\b[a-z][\w’'-]*", story_text)
+    }
     for match in _CAPITALISED_WORD.finditer(text):
         word = re.sub(r"[’']s$", "", match.group(0))
         before = text[: match.start()].rstrip()
@@ -388,13 +430,17 @@ def _unintroduced(text: str, said: str, story_text: str) -> dict[str, list[str]]
             continue
         if _CAPITALISED_WORD.match(after) or (before.split() or [""])[-1][:1].isupper():
             continue  # part of a longer name: "Barbara Morgan"
+        if _ALIAS_BEFORE.search(before):
+            continue  # the sentence introduces the name: "Albert Johnson, better known as Prodigy"
         if re.search(rf"\b{re.escape(word)}\b", said):
             continue  # named before
-        # the full names the story gives: "Raj Shah", and surname first, "Choe Son Hui"
+        # the full names the story gives: "Raj Shah", and surname first, "Choe Son Hui"; a
+        # word the story also writes in lower case is no given name ("the rapper's death":
+        # "Rapper Prodigy" is no full name of a rapper known by one name)
         full = [
             f"{m.group(1)} {word}"
             for m in re.finditer(rf"\b([A-Z][a-z]+) {re.escape(word)}\b", story_text)
-            if m.group(1).lower() not in STOP_WORDS and m.group(1).lower() not in _NOT_PEOPLE
+            if m.group(1).lower() not in STOP_WORDS | _NOT_PEOPLE | lower_words
         ] + [
             # surname first only with a given name of two parts: "Choe Son Hui", "Moon Jae-in";
             # "Westfield Road" is a place, and a name inside a longer one ("the Dow Jones
@@ -404,13 +450,15 @@ def _unintroduced(text: str, said: str, story_text: str) -> dict[str, list[str]]
                 rf"\b{re.escape(word)} ([A-Z][a-z]+(?: [A-Z][a-z]+|-[a-z]+))\b(?! [A-Z])",
                 story_text,
             )
-            if m.group(1).split()[0].lower() not in STOP_WORDS | _NOT_PEOPLE
+            if m.group(1).split()[0].lower() not in STOP_WORDS | _NOT_PEOPLE | lower_words
             and not _INSIDE_A_LONGER_NAME.search(story_text[: m.start()])
         ]
         if full and not any(name in said + " " + before for name in full):
             missing.setdefault(word, []).extend(full)
     return missing
 
+
+_ALIAS_BEFORE = re.compile(r"\b(?:known as|aka|a\.k\.a\.|nicknamed|who goes by)\s*[“\"‘']?$", re.I)
 
 _NOT_PEOPLE = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may "
@@ -447,6 +495,40 @@ def unattributed_speech(text: str, cited: str | Sequence[str]) -> str | None:
         if inside and said_in(inside):
             return "prints as fact the words of a quotation, without quotation marks or speaker"
     return None
+
+
+def _unmarked_quotations(text: str, cited: Sequence[str]) -> list[tuple[str, str, str]]:
+    """The quotations of the cited lines (six words or more) that the sentence repeats word
+    for word outside quotation marks, with the marks the line gives them: (words, open, close)."""
+    own = outside_quotations(text)
+    found = []
+    for match in _CLOSED_QUOTATION.finditer(" ".join(cited)):
+        inner = (match.group(1) or match.group(2)).strip().rstrip(",.;:!?").strip()
+        if len(inner.split()) >= 6 and inner in own:
+            found.append((inner, *(("“", "”") if match.group(1) else ('"', '"'))))
+    return found
+
+
+def unmarked_quotation(text: str, cited: Sequence[str]) -> str | None:
+    """Someone's words, with the speaker named, printed without the quotation marks the
+    cited line gives them ("The stock market has smashed one record after another, gaining
+    $8 trillion in value, the president proudly stated."): the briefing would put its own
+    words in the speaker's mouth, or the speaker's in its own."""
+    if not _ATTRIBUTION.search(outside_quotations(text)) or not _unmarked_quotations(text, cited):
+        return None
+    return "repeats a quotation without its quotation marks"
+
+
+def restore_quotation_marks(text: str, cited: Sequence[str]) -> str:
+    """The sentence with the quotation marks put back around the quoted words it repeats, the
+    punctuation that ends them inside, as news style and the cited line write them."""
+    if not _ATTRIBUTION.search(outside_quotations(text)):
+        return text
+    for inner, opening, closing in _unmarked_quotations(text, cited):
+        match = re.search(re.escape(inner) + r"([,.!?]?)", text)
+        if match:
+            text = f"{text[: match.start()]}{opening}{inner}{match.group(1)}{closing}{text[match.end() :]}"
+    return text
 
 
 def speaker_dropped(text: str, source: str) -> str | None:

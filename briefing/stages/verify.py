@@ -44,11 +44,13 @@ from briefing.stages.coherence import (
     quotable,
     renamed_subject,
     restore_articles,
+    restore_quotation_marks,
     reversed_roles,
     roles,
     speaker_dropped,
     unattributed_speech,
     unintroduced_names,
+    unmarked_quotation,
     voice_problem,
     with_attribution,
 )
@@ -641,7 +643,9 @@ def verify(
         quoted line is the source's own claim, in its words: whose it is may follow."""
         said = " ".join([headline.text, *(s.text for s in kept)])
         previous = kept_cited[-1] if kept_cited else None
-        missing = unintroduced_names(text, said, story_text)
+        # a headline's bare surname ("Zimmerman sued ...") introduces no one: as on a news
+        # page, the summary names a person in full at first mention
+        missing = unintroduced_names(text, " ".join(s.text for s in kept), story_text)
         cited_texts = [s.text for s in cited]
         return (
             voice_problem(text)
@@ -657,6 +661,7 @@ def verify(
                 else None
             )
             or unattributed_speech(text, cited_texts)
+            or unmarked_quotation(text, cited_texts)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
@@ -665,12 +670,13 @@ def verify(
         """The sentence with what a reader would miss put back from the sources, when that is
         all that is wrong with it: the articles its cited lines give ("abusive to a medical
         team"), a person's full name at first mention ("knew Arwa Damon had ..."), whose claim
-        it is where the line after says so ("..., according to pageant officials"); the lines
-        that give a name or a claimant are cited too. None when nothing can be put back or it
+        it is where the line after says so ("..., according to pageant officials"), the
+        quotation marks of a speaker's words the writer copied without them; the lines that
+        give a name or a claimant are cited too. None when nothing can be put back or it
         still fails."""
-        said = " ".join([headline.text, *(s.text for s in kept)])
         mended = restore_articles(text, [s.text for s in support.cited])
-        mended, full_names = introduce_names(mended, said, story_text)
+        mended = restore_quotation_marks(mended, [s.text for s in support.cited])
+        mended, full_names = introduce_names(mended, " ".join(s.text for s in kept), story_text)
         cited = list(support.cited)
         attributed = with_attribution(mended, cited, line_after)
         if attributed is not None and attributed_after(mended, cited, line_after):
@@ -787,12 +793,30 @@ def verify(
         return len(main & content_words(kept[n].text)) >= 0.4 * len(main)
 
     if kept and evidence.lede and lede is not None and not states(0, lede):
+        vector_of = {s.text: v for s, v in zip(kept, kept_vectors, strict=True)}
+        # the figures written in digits: "one-half" of "Prodigy, one-half of Mobb Deep, died
+        # at 42" is no figure of the event
+        lede_vector = vectors.of(lede)
+        lede_numbers = numbers(" ".join(re.findall(r"\d(?:[\d,.:]*\d)?", lede.text)))
+
+        def restates(sentence: CitedSentence) -> bool:
+            """Says the lede's event again: all its figures, and close to it in meaning
+            ("Albert Johnson, better known as Prodigy ..., died at the age of 42")."""
+            return (
+                bool(lede_numbers)
+                and lede_numbers <= numbers(sentence.text)
+                and float(vector_of[sentence.text] @ lede_vector) >= settings.restate_similarity
+            )
+
         stating = [n for n in range(len(kept)) if states(n, lede)]
         if stating:
             kept.insert(0, kept.pop(stating[0]))
+            kept = [kept[0], *(s for s in kept[1:] if not restates(s))]
         elif lede in evidence.sentences[: evidence.lede] and quote_failure(lede) is None:
             kept = [_quote(lede)] + [
-                s for s in kept if s.text != lede.text and not same_facts(s.text, lede.text)
+                s
+                for s in kept
+                if s.text != lede.text and not same_facts(s.text, lede.text) and not restates(s)
             ]
             kept = kept[: settings.max_sentences]
     if (
