@@ -133,8 +133,9 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def numbers(text: str) -> set[str]:
-    """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2."""
+def numbers(text: str, words: bool = True) -> set[str]:
+    """Numbers in a text, normalised so that 7.10am = 7:10 am, 1,000 = 1000 and two = 2;
+    `words=False`: only the figures written in digits ("one-half" is no figure)."""
     found: set[str] = set()
     for match in _NUMBER.finditer(text):
         whole, sep, frac, suffix = match.groups()
@@ -148,6 +149,8 @@ def numbers(text: str) -> set[str]:
             found.add(f"{whole}.{frac}")
         else:
             found.add(str(int(whole)))
+    if not words:
+        return found
     for match in _NUMBER_WORD.finditer(text):
         found.add(str(_NUMBER_WORDS[match.group(1).lower()]))
     for match in _ORDINAL_WORD.finditer(text):
@@ -545,6 +548,11 @@ def unbalanced_quotes(text: str) -> bool:
     closing = text.count("”") + text.count("’") - len(re.findall(r"\w’\w", text))
     straight = text.count('"')
     return opening != closing or straight % 2 == 1
+
+
+def is_question(text: str) -> bool:
+    """The text ends in a question mark (closing quotation marks aside)."""
+    return text.rstrip(" \"”’'").endswith("?")
 
 
 def opens_with_pronoun(text: str) -> bool:

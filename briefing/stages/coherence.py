@@ -20,6 +20,7 @@ from briefing.text import (
     NOT_NAMES,
     STOP_WORDS,
     content_words,
+    is_question,
     numbers,
     opens_with_pronoun,
     quotations,
@@ -63,7 +64,7 @@ def voice_problem(text: str) -> str | None:
         if found.group(1) == "I" and before and before[-1][:1].isupper():
             continue  # "HP Bay Park I", "World War I": a name, not the speaker
         return f"speaks to the reader or as the outlet (“{found.group(1)}”)"
-    if own.rstrip(" \"”’'").endswith("?"):
+    if is_question(own):
         return "a question, not news"
     furniture = sentence_reason(own.lstrip(" “\"‘'")) or teaser_reason(own)
     if furniture:
@@ -361,8 +362,8 @@ _INSIDE_A_LONGER_NAME = re.compile(r"(?:\b[Tt]he|\S*&\S*)\s+$")
 def unintroduced_names(text: str, said: str, story_text: str) -> list[str]:
     """Surnames alone ("Shafer said", "echoed Shah's sentiment") that the story's articles give
     in full ("Raj Shah") while the summary so far (`said`: the sentences before; verify leaves
-    the headline out, whose bare surnames introduce no one) and the sentence itself have not: a reader meets a person they were never
-    introduced to. Weekdays and months are no people."""
+    the headline out, whose bare surnames introduce no one) and the sentence itself have not:
+    a reader meets a person they were never introduced to. Weekdays and months are no people."""
     return sorted(_unintroduced(text, said, story_text))
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from briefing.config import SelectSettings
 from briefing.records import Article, Evidence, Sentence, Story
 from briefing.stages.embed import ArticleVectors
-from briefing.text import STOP_WORDS, lower_words, stem, words
+from briefing.text import STOP_WORDS, is_question, lower_words, stem, words
 
 LENGTH_EXPONENT = 0.8
 POSITION_BOOST = 0.5
@@ -80,7 +80,7 @@ def asks_a_question(article: Article, first: Sentence) -> bool:
     the stock market's climb. Will he own the drops too?"): a column's or a feature's hook,
     which news reports never open with."""
     following = [s for s in article.sentences if s.index in (first.index, first.index + 1)]
-    return any(s.text.rstrip(" \"”’'").endswith("?") for s in following)
+    return any(is_question(s.text) for s in following)
 
 
 def central_article(
@@ -134,7 +134,7 @@ def lede_of(
         shared = any(c in weights for c in found[(sentence.article_id, sentence.index)])
         if lede and len(story.articles) > 1 and not shared:
             break
-        if lede and sentence.text.rstrip(" \"”’'").endswith("?"):
+        if lede and is_question(sentence.text):
             break  # a question states nothing that happened
         lede.append(sentence)
     return lede

@@ -674,8 +674,8 @@ def verify(
         quotation marks of a speaker's words the writer copied without them; the lines that
         give a name or a claimant are cited too. None when nothing can be put back or it
         still fails."""
-        mended = restore_articles(text, [s.text for s in support.cited])
-        mended = restore_quotation_marks(mended, [s.text for s in support.cited])
+        cited_texts = [s.text for s in support.cited]
+        mended = restore_quotation_marks(restore_articles(text, cited_texts), cited_texts)
         mended, full_names = introduce_names(mended, " ".join(s.text for s in kept), story_text)
         cited = list(support.cited)
         attributed = with_attribution(mended, cited, line_after)
@@ -796,8 +796,7 @@ def verify(
         vector_of = {s.text: v for s, v in zip(kept, kept_vectors, strict=True)}
         # the figures written in digits: "one-half" of "Prodigy, one-half of Mobb Deep, died
         # at 42" is no figure of the event
-        lede_vector = vectors.of(lede)
-        lede_numbers = numbers(" ".join(re.findall(r"\d(?:[\d,.:]*\d)?", lede.text)))
+        lede_vector, lede_numbers = vectors.of(lede), numbers(lede.text, words=False)
 
         def restates(sentence: CitedSentence) -> bool:
             """Says the lede's event again: all its figures, and close to it in meaning
