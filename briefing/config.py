@@ -201,6 +201,11 @@ class VerifySettings(_Strict):
     # the age of 42" after "Prodigy ... died Tuesday at the age of 42"; 0.745 on MiniLM, while
     # a detail sharing one of three numbers scored 0.67)
     restate_similarity: float = 0.7
+    # An opening clause with this share of its content words (and all its figures) in one
+    # earlier sentence is said already and goes before its ", and <new clause>" ("Lumora has
+    # received 23 reports of batteries overheating, ..., and three riders suffered minor
+    # burns": 5 of 7 after the recall sentence; irregular forms such as caught/catching differ)
+    said_part_coverage: float = 0.7
     min_sentences: int = 2  # fewer verified sentences are topped up with quoted evidence
     max_sentences: int = 5
 

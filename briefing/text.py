@@ -558,3 +558,24 @@ def is_question(text: str) -> bool:
 def opens_with_pronoun(text: str) -> bool:
     """True when a sentence starts with a pronoun, which means nothing as a story's opening."""
     return bool(_PRONOUN_OPENING.match(text.strip()))
+
+
+# Words that make a clause say that something happened: auxiliaries and common irregular
+# pasts; regular pasts are found by their ending. (No part-of-speech tagger ships offline in
+# a small package; a headline needs only this much.)
+_FINITE_VERBS = frozenset(
+    """
+    is are was were has have had will would can could may might must shall should does did
+    says won fell hit struck said told took made found gave went came ran saw left lost began
+    broke brought bought built caught chose drove fought flew got grew held kept knew led met
+    paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
+    understood woke wore wrote dies wins falls hits says sues
+    """.split()
+)
+
+
+def has_finite_verb(text: str) -> bool:
+    return any(
+        w in _FINITE_VERBS or (len(w) > 3 and w.endswith("ed"))
+        for w in (t.lower() for t in words(text))
+    )

@@ -7,6 +7,7 @@ from conftest import prepare
 from briefing.config import VerifySettings
 from briefing.records import Draft, DraftSentence, Evidence, Sentence, Story
 from briefing.stages.coherence import (
+    acted_on,
     added_judgement,
     ambiguous_firm,
     attribution_after,
@@ -14,6 +15,7 @@ from briefing.stages.coherence import (
     dropped_article,
     echo_of_unsaid,
     introduce_names,
+    misattributed_speech,
     quotable,
     renamed_subject,
     restore_articles,
@@ -23,7 +25,9 @@ from briefing.stages.coherence import (
     unattributed_speech,
     unintroduced_names,
     unmarked_quotation,
+    unstated_relation,
     voice_problem,
+    without_said_parts,
 )
 from briefing.stages.verify import verify
 from briefing.text import split_sentences
@@ -31,6 +35,12 @@ from briefing.text import split_sentences
 
 def line(text: str, index: int, article: str = "a1") -> Sentence:
     return Sentence(article, f"{article}.txt", index, text, index + 1, index + 1)
+
+
+def one_article_story(tmp_path, embedder, path: str, text: str):
+    """A story of the one article `text` saved at `path`: (story, its sentences, vectors)."""
+    articles, vectors = prepare(tmp_path, {path: text}, embedder)
+    return Story("s1", tuple(articles)), articles[0].sentences, vectors
 
 
 @pytest.mark.parametrize(
@@ -479,6 +489,9 @@ def test_a_judgement_no_cited_line_makes_is_the_writers_own(sentence, cited, jud
             False,
         ),
         ("Rovers won with late goal kick.", "Rovers won with late goal kicks and a header.", False),
+        # a sentence opening without the article its line gives, and one whose line has none
+        ("Recall covers scooters sold in 2025.", "The recall covers scooters sold in 2025.", True),
+        ("Owners can claim a refund.", "Owners can claim a refund of 450 euros.", False),
         ("He was sent to prison for life.", "He was sent to the prison for life.", False),
         ("Shops closed in Dunmore Road.", "Shops closed in the Dunmore Road area.", False),
         # a comma ends the phrase, and a word before the source's own preposition is not
@@ -548,6 +561,11 @@ def test_verify_puts_back_the_article_a_telegraphic_sentence_dropped(tmp_path, f
             "Rovers won with late goal kick.",
             "Rovers won with late goal kicks and a header.",
             "Rovers won with late goal kick.",
+        ),
+        (
+            "Recall covers scooters sold in 2025.",
+            "The recall covers scooters sold in 2025.",
+            "The recall covers scooters sold in 2025.",
         ),
     ],
 )
@@ -722,3 +740,159 @@ def test_a_capitalised_word_opening_a_sentence_is_no_rival_given_name():
     # two people, each named once: not guessed, wherever their names stand
     story = "Tom Marsh drove the van. The mayor thanked Kelly Marsh."
     assert introduce_names("Marsh drove the van.", "", story) == ("Marsh drove the van.", [])
+
+
+RECALL = (
+    "Velora, a scooter maker, is recalling 40,000 batteries sold with its Swift 2 model after "
+    "17 reports of batteries overheating and catching fire."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "trimmed"),
+    [
+        # an opening clause the recall sentence says, before a new fact of its own
+        (
+            "Velora has received 17 reports of batteries overheating, some of which caught fire, "
+            "and two riders suffered minor burns.",
+            "Two riders suffered minor burns.",
+        ),
+        # who the maker is, said again between commas
+        (
+            "Velora, a scooter maker, will replace every battery free of charge.",
+            "Velora will replace every battery free of charge.",
+        ),
+        # new facts, a time of its own, a list, a new clause that needs the old one: as written
+        (
+            "Velora sold the batteries between March 2025 and June 2026.",
+            "Velora sold the batteries between March 2025 and June 2026.",
+        ),
+        (
+            "Velora, on Monday, told owners to stop charging.",
+            "Velora, on Monday, told owners to stop charging.",
+        ),
+        (
+            "The recall covers the Swift 2, Swift 3, and Swift Cargo models.",
+            "The recall covers the Swift 2, Swift 3, and Swift Cargo models.",
+        ),
+        (
+            "Velora has received 17 reports of batteries overheating, and it apologised.",
+            "Velora has received 17 reports of batteries overheating, and it apologised.",
+        ),
+    ],
+)
+def test_a_part_the_summary_has_said_goes_and_the_new_fact_stays(sentence, trimmed):
+    assert without_said_parts(sentence, [RECALL], 0.7) == trimmed
+    assert without_said_parts(sentence, [], 0.7) == sentence
+
+
+def test_verify_prints_only_the_new_fact_of_a_sentence_that_says_an_old_one_again(
+    tmp_path, fake_embedder
+):
+    story, (recall, burns), vectors = one_article_story(
+        tmp_path,
+        fake_embedder,
+        "velora/recall.txt",
+        f"Velora recalls scooter batteries\n\n{RECALL}\n\n"
+        "Velora has received 17 reports of batteries overheating, some of which caught fire, "
+        "and two riders suffered minor burns.\n",
+    )
+    draft = Draft("s1", "", (DraftSentence(recall.text, (0,)), DraftSentence(burns.text, (1,))), "")
+    summary = verify(draft, story, Evidence("s1", (recall, burns), lede=1), vectors,
+                     fake_embedder, VerifySettings())  # fmt: skip
+    assert [s.text for s in summary.sentences] == [recall.text, "Two riders suffered minor burns."]
+    assert [c.start_line for c in summary.sentences[1].citations] == [5]
+
+
+def test_verify_names_a_person_in_full_where_the_sentence_moved_first_mentions_them(
+    tmp_path, fake_embedder
+):
+    story, (lede, charges), vectors = one_article_story(
+        tmp_path,
+        fake_embedder,
+        "orlando/suit.txt",
+        "Harbour pilot sued over security bill\n\n"
+        "Pavel Marsh is being sued by a security company over an unpaid bill of 27,000 euros.\n\n"
+        "Pavel Marsh, a harbour pilot, faces charges over the ferry collision.\n",
+    )
+    drafted = (
+        "Pavel Marsh, a harbour pilot, faces charges over the ferry collision.",
+        "Marsh is being sued by a security company over an unpaid bill of 27,000 euros.",
+    )
+    draft = Draft("s1", "", tuple(DraftSentence(t, ()) for t in drafted), "")
+    summary = verify(draft, story, Evidence("s1", (lede, charges), lede=1), vectors,
+                     fake_embedder, VerifySettings())  # fmt: skip
+    # the lawsuit is the lede and goes first; the person is named in full there, not after
+    assert [s.text for s in summary.sentences] == [
+        "Pavel Marsh is being sued by a security company over an unpaid bill of 27,000 euros.",
+        "Marsh, a harbour pilot, faces charges over the ferry collision.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headline", "wrong"),
+    [
+        ("Miss Portmoor 2025 pageant stripped of title", True),
+        ("Lena Halvorsen stripped of Portmoor title", False),
+        # the sources never say who was or was not "crowned": nothing to compare
+        ("Miss Portmoor 2025 pageant crowned new winner", False),
+    ],
+)
+def test_a_headline_passive_names_who_the_sources_say_was_acted_on(headline, wrong):
+    sources = [
+        "Lena Halvorsen, a 25-year-old nurse, was stripped of her title as Miss Portmoor 2025 "
+        "because she was too old, pageant officials said.",
+        "She was told that she was being stripped of her title and all prizes.",
+    ]
+    source_roles = [r for s in sources for r in (*roles(s), *acted_on(s))]
+    assert (reversed_roles(headline, source_roles, headline=True) is not None) == wrong
+
+
+@pytest.mark.parametrize(
+    ("sentence", "misattributed"),
+    [
+        # the shelter director's words, given to the officer who speaks in the other line
+        (
+            "Tomas Brandt, an officer with the animal shelter, said the horses are calm and eating "
+            "well again.",
+            True,
+        ),  # fmt: skip
+        ("Ilse Varga said the horses are calm and eating well again.", False),
+        ("Tomas Brandt said he expects to file charges against the farm's owner.", False),
+        # no name to compare: a capitalised first word is no name the lines write
+        ("Shelter staff said the horses are calm and eating well again.", False),
+    ],
+)
+def test_a_speakers_words_are_not_given_to_another_person(sentence, misattributed):
+    lines = [
+        '"The horses are calm now. They are eating well again," Varga said.',
+        "Tomas Brandt, an officer with the animal shelter, says he expects to file charges "
+        "against the farm's owner.",
+    ]
+    assert (misattributed_speech(sentence, lines) is not None) == misattributed
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unstated"),
+    [
+        # two lines joined with a cause neither gives
+        (
+            "Owners are told to stop charging at once as the recall covers scooters sold in 2025.",
+            True,
+        ),  # fmt: skip
+        ("Velora recalled the batteries because the recall covers scooters sold in 2025.", True),
+        # the line states it, or a kin of it ("following" for "after")
+        ("Velora told owners to stop charging at once as it recalls 40,000 units.", False),
+        ("Velora recalled 40,000 batteries after 17 fires.", False),
+        # "as" before a noun is no connective
+        ("Velora named Ines Calder as its new safety chief.", False),
+        ("Velora recalled 40,000 batteries as well as the chargers sold in 2025.", False),
+    ],
+)
+def test_a_cause_or_sequence_must_be_one_a_cited_line_states(sentence, unstated):
+    lines = [
+        "Velora has told owners to stop charging at once as it recalls 40,000 units.",
+        "The recall covers scooters sold in 2025.",
+        "Following 17 fires, Velora recalled 40,000 batteries and named Ines Calder safety chief.",
+    ]
+    assert (unstated_relation(sentence, lines) is not None) == unstated

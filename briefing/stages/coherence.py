@@ -20,6 +20,7 @@ from briefing.text import (
     NOT_NAMES,
     STOP_WORDS,
     content_words,
+    has_finite_verb,
     is_question,
     numbers,
     opens_with_pronoun,
@@ -258,9 +259,32 @@ def _dropped_articles(text: str, cited: Sequence[str]) -> list[tuple[str, str, s
     return dropped
 
 
+def _dropped_opening_article(text: str, cited: Sequence[str]) -> str | None:
+    """The determiner every cited line writes before the sentence's first two words, which the
+    sentence opens without ("Recall covers batteries sold ..." from "The recall covers ...")."""
+    found = _phrase_words(outside_quotations(text))
+    if len(found) < 2 or _PHRASE_BREAK in found[:2] or not found[0][:1].isupper():
+        return None
+    first, second = found[0].lower(), found[1]
+    if first in _DETERMINERS or not content_words(first) or not _LOWER_WORD_RUN.fullmatch(second):
+        return None
+    before = [
+        [w.lower() for w in line[max(0, j - 1) : j]]
+        for line in (_phrase_words(c) for c in cited)
+        for j in range(len(line) - 1)
+        if line[j].lower() == first and line[j + 1] == second
+    ]
+    if before and all(b and b[0] in _DETERMINERS for b in before):
+        return before[0][0]
+    return None
+
+
 def dropped_article(text: str, cited: Sequence[str]) -> str | None:
     """A preposition followed by two words that every cited line writing them gives an
-    article or possessive ("an empty elevator shaft"), the sentence none."""
+    article or possessive ("an empty elevator shaft"), the sentence none; or a sentence that
+    opens without the article its cited lines write ("Recall covers ...")."""
+    if _dropped_opening_article(text, cited):
+        return f"opens without the article of “{text.split()[0]}” (telegraphic)"
     dropped = _dropped_articles(text, cited)
     if not dropped:
         return None
@@ -272,6 +296,11 @@ def restore_articles(text: str, cited: Sequence[str]) -> str:
     """The sentence with the articles it dropped put back as its cited lines write them
     ("abusive to medical team" -> "abusive to a medical team"); "a" or "an" as the next word
     needs. Unchanged when nothing was dropped."""
+    opening = _dropped_opening_article(text, cited)
+    if opening:
+        if opening in ("a", "an"):
+            opening = "an" if text[0].lower() in "aeiou" else "a"
+        text = f"{opening.capitalize()} {text[0].lower()}{text[1:]}"
     for preposition, first, second, determiner in _dropped_articles(text, cited):
         if determiner in ("a", "an"):
             determiner = "an" if first[0] in "aeiou" else "a"
@@ -498,6 +527,89 @@ def unattributed_speech(text: str, cited: str | Sequence[str]) -> str | None:
     return None
 
 
+_SPEECH_VERB = re.compile(
+    r"\b(?:said|says|told|tells|stated|states|added|adds|explained|explains|noted|notes)\b"
+)
+
+
+def misattributed_speech(text: str, cited: Sequence[str]) -> str | None:
+    """Words a cited line quotes one person as saying, given to another: "Barbara Morgan, an
+    officer with the Humane Society, said the dogs are doing pretty good" where the line is
+    '"The dogs are doing pretty good ...," Shafer said.' and Morgan speaks in another line. The
+    sentence's speaker is the names before its verb of saying; the line's, the names outside
+    its quotation marks. Either unnamed (a pronoun, "officials"): nothing to compare."""
+    own = outside_quotations(text)
+    verb = _SPEECH_VERB.search(own)
+    if verb is None:
+        return None
+    lines = " ".join(cited)
+    speaker = {
+        w
+        for start, _, n in _name_spans(own[: verb.start()])
+        # "Shelter staff said": a capitalised first word is a name only where the lines
+        # write it so too
+        if start > 0 or " " in n or re.search(rf"\b{re.escape(n)}\b", lines)
+        for w in content_words(n)
+    }
+    reported = content_words(own[verb.end() :]) | content_words(" ".join(quotations(text)))
+    if not speaker or len(reported) < 3:
+        return None
+    for line in cited:
+        quoted = " ".join(quotations(line))
+        if len(reported & content_words(quoted)) < 0.6 * len(reported):
+            continue
+        theirs = {w for *_, n in _name_spans(outside_quotations(line)) for w in content_words(n)}
+        if theirs and not theirs & speaker and not speaker & content_words(line):
+            names_ = ", ".join(n for *_, n in _name_spans(outside_quotations(line)))
+            return f"gives words its cited line quotes from {names_} to someone else"
+    return None
+
+
+# Why or when one thing happened is a fact of its own: "Customers are advised to stop charging
+# their batteries immediately as the recall covers batteries sold between March 2025 and June
+# 2026" joins two lines with a cause neither gives. Each connective with the words a line may
+# state the same relation in.
+_RELATIONS = {
+    "because": ("because", "since", "as", "due to", "after", "following", "over"),
+    "since": ("since", "because", "as", "after", "following"),
+    "as": ("as", "because", "since", "while", "when"),
+    "after": ("after", "following", "when", "since", "because", "over"),
+    "due to": ("due to", "because", "after", "following", "over"),
+    "prompting": ("prompting", "prompted", "leading", "led", "after", "so"),
+    "leading to": ("leading to", "led to", "prompting", "prompted", "after", "so"),
+}
+_CONNECTIVE = re.compile(
+    r"\s(because|since|after|due to|prompting|leading to)\s"
+    # "as" is a connective only before a clause: "as it recalls", not "as chairman"
+    r"|(?<!\bsuch)(?<!\bwell)\s(as)\s(?!well\s+as\b)(?=(?:it|they|he|she)\s|(?:(?:the|a|an|its|their)\s+)?(?:[A-Z][\w’'-]*\s+|"
+    r"[a-z]+\s+){1,2}(?:is|are|was|were|has|have|had|will|would|could|[a-z]+ed|[a-z]+s)\b)"
+)
+
+
+def unstated_relation(text: str, cited: Sequence[str]) -> str | None:
+    """The sentence says why or after what something happened, and no cited line states that
+    relation: none has the connective (or one of its kin) with most of what the sentence puts
+    after it following it in that line."""
+    own = outside_quotations(text)
+    match = _CONNECTIVE.search(own)
+    if match is None:
+        return None
+    connective = match.group(1) or match.group(2)
+    # what the connective governs: up to the clause's end ("because she is too old, according
+    # to pageant officials": the attribution is no part of the cause)
+    clause = re.split(r",\s|;\s|\s[—–-]\s", own[match.end() :])[0]
+    after = content_words(clause) | numbers(clause)
+    if len(after) < 2:
+        return None
+    for line in cited:
+        for kin in _RELATIONS[connective]:
+            for place in re.finditer(rf"\b{kin}\b", line, re.I):
+                rest = line[place.end() :]
+                if len(after & (content_words(rest) | numbers(rest))) >= 0.5 * len(after):
+                    return None
+    return f"joins what its lines say with “{connective}”, a relation none of them states"
+
+
 def _unmarked_quotations(text: str, cited: Sequence[str]) -> list[tuple[str, str, str]]:
     """The quotations of the cited lines (six words or more) that the sentence repeats word
     for word outside quotation marks, with the marks the line gives them: (words, open, close)."""
@@ -711,9 +823,34 @@ def roles(text: str) -> list[Role]:
     return found
 
 
+_PASSIVE_NO_AGENT = re.compile(
+    r"\b(?:is|are|was|were|been|being)\s+(?:(?:being|been|also|reportedly|allegedly|later|"
+    r"then|now|first)\s+)*([a-z]+ed)\b(?!\s+by\b)"
+)
+
+
+def acted_on(text: str) -> list[Role]:
+    """Who a sentence's passive without an agent says was acted on ("Amanda Longacre, a
+    24-year-old Bear resident, was stripped of her title"), as triples with no agent; a pronoun
+    ("she was told") names no one and gives none."""
+    own = outside_quotations(text)
+    found: list[Role] = []
+    for match in _PASSIVE_NO_AGENT.finditer(own):
+        patient = _phrase_before(own, match.start())
+        if not content_words(patient):
+            spans = [span for span in _name_spans(own[: match.start()]) if span[0] < 3]
+            patient = spans[0][2] if spans else patient
+        words_ = frozenset(content_words(patient))
+        if words_:
+            found.append(Role(frozenset(), _verb_key(match.group(1)), words_, "", patient))
+    return found
+
+
 # A headline's passive has no auxiliary: "Zimmerman's security firm sued for $27,000" says
 # the firm was sued, whoever sued it.
-_HEADLINE_PASSIVE = re.compile(r"^(.+?)\s+([a-z]+ed)(?:\s+(?:for|over|after|in|on|at)\b|$)")
+_HEADLINE_PASSIVE = re.compile(
+    r"^(.+?)\s+([a-z]+ed)(?:\s+(?:for|over|after|in|on|at|of|from|with|to|as)\b|$)"
+)
 
 
 def headline_roles(headline: str) -> list[Role]:
@@ -738,10 +875,18 @@ def reversed_roles(text: str, source_roles: Sequence[Role], headline: bool = Fal
         same_verb = [r for r in source_roles if r.verb == said.verb]
         if not said.agent:
             acting = [r for r in same_verb if r.agent & said.patient]
-            if acting and not any(r.patient & said.patient for r in same_verb):
+            if any(r.patient & said.patient for r in same_verb):
+                continue
+            if acting:
                 return (
                     f"turns round who did what to whom: in the sources “{acting[0].agent_name}” "
                     f"acts on “{acting[0].patient_name}”"
+                )
+            if same_verb:
+                # "Miss Delaware 2014 pageant stripped of title" where she was stripped of it
+                return (
+                    f"says “{said.patient_name}” was acted on: in the sources it is "
+                    f"“{same_verb[0].patient_name}”"
                 )
             continue
         if said.verb in _SYMMETRIC:
@@ -754,3 +899,81 @@ def reversed_roles(text: str, source_roles: Sequence[Role], headline: bool = Fal
                 f"acts on “{reverse[0].patient_name}”"
             )
     return None
+
+
+# --- what the summary has said already ------------------------------------------------------
+# The writer restates a fact of an earlier sentence on its way to a new one ("Lumora has received
+# 23 reports of batteries overheating, ..., and three riders suffered minor burns" after the
+# recall "after 23 reports of batteries overheating"; "The baby girl, identified as Areej Ali, of
+# Brooklyn, was pronounced dead" after the sentence that named her). Dropping the sentence loses
+# its new fact; printing it says the old one twice. The said part goes, the new one stays.
+_APPOSITION_LINKS = frozenset(
+    stem(w) for w in "identified named called aged age known nicknamed".split()
+)
+_LIST_CONTINUES = re.compile(r"(?:and|or|nor|as well as|plus)\b")
+_NEW_CLAUSE = re.compile(r",\s+(?:and|but)\s+")
+_CAPITALISED_AFTER_START = re.compile(r"\s[A-Z]")
+_NOUN_PHRASE_START = re.compile(r"(?:a|an|the)\s", re.I)
+
+
+def _facts(text: str) -> set[str]:
+    return content_words(text) | numbers(text)
+
+
+def _aside_said(aside: str, head: str, said: Sequence[str]) -> bool:
+    """An aside about the word before it ("Stallone, 70,") that one earlier sentence gives
+    together with that word: an identity said again, not a new fact."""
+    if not 1 <= len(aside.split()) <= 8 or any(q in aside for q in '"“”'):
+        return False
+    if not (
+        numbers(aside)
+        or _CAPITALISED_AFTER_START.search(f" {aside}")
+        or (_NOUN_PHRASE_START.match(aside) and not has_finite_verb(aside))
+    ):
+        return False  # "last week", "still burning": a fact of its own, not an identity
+    facts = _facts(aside) - _APPOSITION_LINKS
+    head_words = content_words(head.split()[-1]) if head.split() else set()
+    return bool(facts) and bool(head_words) and any(facts | head_words <= _facts(s) for s in said)
+
+
+def _without_said_asides(text: str, said: Sequence[str]) -> str:
+    parts = text.split(", ")
+    i = 1
+    while i < len(parts) - 1:
+        j = i
+        while j < len(parts) - 1 and _aside_said(parts[j], parts[i - 1], said):
+            j += 1
+        # parts[i:j] are said; the part after them must not go on a list ("Homeland, Modern
+        # Family, and other shows")
+        if j > i and not _LIST_CONTINUES.match(parts[j]):
+            return _without_said_asides(", ".join(parts[:i]) + " " + ", ".join(parts[j:]), said)
+        i = j + 1
+    return text
+
+
+def _without_said_opening(text: str, said: Sequence[str], coverage: float) -> str:
+    match = _NEW_CLAUSE.search(text)
+    if match is None or any(q in text[: match.end()] for q in '"“”'):
+        return text
+    opening, rest = text[: match.start()], text[match.end() :]
+    facts = _facts(opening)
+    if not facts or not any(
+        numbers(opening) <= numbers(s) and len(facts & _facts(s)) >= coverage * len(facts)
+        for s in said
+    ):
+        return text
+    # what stays must be a sentence of its own, not "it caught fire" with nothing for "it"
+    if len(rest.split()) < 3 or opens_with_pronoun(rest) or not has_finite_verb(rest):
+        return text
+    return rest[0].upper() + rest[1:]
+
+
+def without_said_parts(text: str, said: Sequence[str], coverage: float) -> str:
+    """The sentence without what earlier sentences of the summary (`said`) already say: asides
+    between commas that one of them gives with the same head word ("Mr. Stallone, 70, last week"
+    -> "Mr. Stallone last week"), and an opening clause that one of them says (all its figures,
+    `coverage` of its content words) before ", and" or ", but" and a clause of its own. The text
+    as it is when nothing is said already, or when what is new could not stand alone."""
+    if not said:
+        return text
+    return _without_said_opening(_without_said_asides(text, said), said, coverage)

@@ -34,6 +34,7 @@ from briefing.records import (
 )
 from briefing.stages.coherence import (
     Role,
+    acted_on,
     added_judgement,
     ambiguous_firm,
     attributed_after,
@@ -41,6 +42,8 @@ from briefing.stages.coherence import (
     dropped_article,
     echo_of_unsaid,
     introduce_names,
+    misattributed_speech,
+    outside_quotations,
     quotable,
     renamed_subject,
     restore_articles,
@@ -51,14 +54,17 @@ from briefing.stages.coherence import (
     unattributed_speech,
     unintroduced_names,
     unmarked_quotation,
+    unstated_relation,
     voice_problem,
     with_attribution,
+    without_said_parts,
 )
 from briefing.stages.embed import ArticleVectors, unit
 from briefing.text import (
     STOP_WORDS,
     bare_words,
     content_words,
+    has_finite_verb,
     hedges,
     name_found,
     names,
@@ -70,7 +76,6 @@ from briefing.text import (
     squash_words,
     strong_hedges,
     unbalanced_quotes,
-    words,
 )
 
 
@@ -281,7 +286,9 @@ def check_headline(
 
 def story_role_triples(story: Story) -> list[Role]:
     """Every (agent, verb, patient) its articles' sentences state."""
-    return [r for a in story.articles for s in a.sentences for r in roles(s.text)]
+    return [
+        r for a in story.articles for s in a.sentences for r in (*roles(s.text), *acted_on(s.text))
+    ]
 
 
 def headline_from_evidence(
@@ -493,27 +500,6 @@ def _ends_in_reduced_relative(clause: str) -> bool:
     return participle and has_finite_verb(" ".join(rest))
 
 
-# Words that make a clause say that something happened: auxiliaries and common irregular
-# pasts; regular pasts are found by their ending. (No part-of-speech tagger ships offline in
-# a small package; a headline needs only this much.)
-_FINITE_VERBS = frozenset(
-    """
-    is are was were has have had will would can could may might must shall should does did
-    says won fell hit struck said told took made found gave went came ran saw left lost began
-    broke brought bought built caught chose drove fought flew got grew held kept knew led met
-    paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
-    understood woke wore wrote dies wins falls hits says sues
-    """.split()
-)
-
-
-def has_finite_verb(text: str) -> bool:
-    return any(
-        w in _FINITE_VERBS or (len(w) > 3 and w.endswith("ed"))
-        for w in (t.lower() for t in words(text))
-    )
-
-
 def short_quote(text: str, max_words: int = 16) -> str:
     """The opening of a sentence, cut at a clause boundary, for use as a headline."""
     tokens = text.split()
@@ -662,6 +648,8 @@ def verify(
             )
             or unattributed_speech(text, cited_texts)
             or unmarked_quotation(text, cited_texts)
+            or misattributed_speech(text, cited_texts)
+            or unstated_relation(text, cited_texts)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
@@ -710,6 +698,12 @@ def verify(
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
             continue
+        trimmed = without_said_parts(text, [s.text for s in kept], settings.said_part_coverage)
+        if trimmed != text:
+            # the part an earlier sentence says goes. What is left (a clause of the sentence,
+            # or the sentence less an aside) says nothing the sentence did not, so its support
+            # holds; a short part of a long line would fall below the cosine a whole one meets
+            vector, text = embedder.embed([trimmed])[0], trimmed
         if repeats(vector, text):
             rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
@@ -740,6 +734,13 @@ def verify(
             )
             continue
         replacement = _repaired(source, repair, embedder, pool, pool_vectors, settings, judge)
+        if replacement is not None:
+            # a rewrite that only dropped an article its line gives ("Recall covers ...") gets
+            # it back, as a writer's sentence does
+            written, _, rewritten_from = replacement
+            restored = restore_articles(written.text, [s.text for s in rewritten_from])
+            if restored != written.text:
+                replacement = (dataclasses.replace(written, text=restored), *replacement[1:])
         if replacement is not None and out_of_context(replacement[0].text, replacement[2]):
             replacement = None
         if replacement is None:
@@ -827,9 +828,44 @@ def verify(
         # "She", "It", "His team" mean nothing as a story's first words: the lede goes first.
         kept = [s for s in kept if s.text != lede.text]
         kept = [_quote(lede), *kept][: settings.max_sentences]
+    kept = _named_in_order(kept, story_sentences)
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
+
+
+def _named_in_order(
+    kept: Sequence[CitedSentence], story_sentences: Sequence[Sentence]
+) -> list[CitedSentence]:
+    """The summary with each person named in full at first mention once its order is final: a
+    sentence moved up to state the lede may name by surname someone a later sentence introduced
+    ("Zimmerman is being sued ..." before "George Zimmerman, a neighborhood watch volunteer,
+    ..."). The first mention gets the full name, cited where the story gives it, and a later
+    one written by the model goes back to the surname; a quoted line stays as the source has it."""
+    story_text = " ".join(s.text for s in story_sentences)
+    named: list[CitedSentence] = []
+    introduced: list[str] = []
+    for sentence in kept:
+        text, citations = sentence.text, list(sentence.citations)
+        if sentence.kind in ("generated", "repaired"):
+            for full in introduced:
+                # said in full already: the surname will do, as on a news page
+                if full in outside_quotations(text) and full.count(" ") >= 1:
+                    text = text.replace(full, full.split()[-1], 1)
+            text, full_names = introduce_names(text, " ".join(s.text for s in named), story_text)
+            for name in full_names:
+                if any(name in c.text for c in citations):
+                    continue
+                introducing = next((s for s in story_sentences if name in s.text), None)
+                if introducing is None:  # cannot be cited: the sentence stays as it was
+                    text, citations = sentence.text, list(sentence.citations)
+                    break
+                citations.append(Citation.of(introducing))
+            introduced += full_names
+        if text != sentence.text:
+            sentence = dataclasses.replace(sentence, text=text, citations=tuple(citations))
+        named.append(sentence)
+    return named
 
 
 def _repaired(
