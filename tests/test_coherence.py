@@ -13,6 +13,7 @@ from briefing.stages.coherence import (
     attribution_after,
     dangling_reference,
     dropped_article,
+    dropped_believer,
     echo_of_unsaid,
     introduce_names,
     misattributed_speech,
@@ -896,3 +897,26 @@ def test_a_cause_or_sequence_must_be_one_a_cited_line_states(sentence, unstated)
         "Following 17 fires, Velora recalled 40,000 batteries and named Ines Calder safety chief.",
     ]
     assert (unstated_relation(sentence, lines) is not None) == unstated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dropped"),
+    [
+        # her guess, hedge and all, printed as the briefing's own
+        ("The moth has probably survived because the meadows were never mown.", True),
+        ("The moth was found in the meadows south of Ashgrove.", False),
+        (
+            "Ecologist Marta Sand said the moth had probably survived because the meadows were "
+            "never mown.",
+            False,
+        ),  # fmt: skip
+        ("The moth has probably survived because the meadows were never mown, Sand said.", False),
+    ],
+)
+def test_a_persons_view_keeps_who_holds_it(sentence, dropped):
+    lines = [
+        "A rare moth was found in the meadows south of Ashgrove.",
+        "Ecologist Marta Sand said the moth had probably survived because the meadows were "
+        "never mown.",
+    ]
+    assert (dropped_believer(sentence, lines) is not None) == dropped

@@ -26,6 +26,7 @@ from briefing.text import (
     opens_with_pronoun,
     quotations,
     stem,
+    strong_hedges,
     unbalanced_quotes,
 )
 
@@ -608,6 +609,37 @@ def unstated_relation(text: str, cited: Sequence[str]) -> str | None:
                 if len(after & (content_words(rest) | numbers(rest))) >= 0.5 * len(after):
                     return None
     return f"joins what its lines say with “{connective}”, a relation none of them states"
+
+
+# "Entomologist Lena Voss said the species had probably survived in the woods because they
+# have never been ploughed." printed without her: the hedge survives, but the guess becomes the
+# briefing's own.
+_REPORTED_VIEW = re.compile(
+    r"^(?P<speaker>(?:[A-Z][\w’'.-]*\s+){2,5}?)(?:said|says|believes|thinks|told\s+\w+)\s+"
+    r"(?:that\s+)?(?P<claim>.+)$"
+    r"|^(?P<claim2>.+?),\s+(?P<speaker2>[^,]{3,60}?)\s+(?:said|says)\.?$"
+)
+
+
+def dropped_believer(text: str, cited: Sequence[str]) -> str | None:
+    """A person's belief or guess (a cited line "<Name> said <claim with probably, may,
+    believed ...>") printed without who holds it: the sentence has no attribution and most of
+    the claim's content words."""
+    if _ATTRIBUTION.search(outside_quotations(text)):
+        return None
+    target = content_words(text)
+    for line in cited:
+        match = _REPORTED_VIEW.match(line.strip())
+        if match is None:
+            continue
+        speaker = (match.group("speaker") or match.group("speaker2") or "").strip()
+        claim = match.group("claim") or match.group("claim2") or ""
+        if not _name_spans(speaker) or not strong_hedges(claim):
+            continue
+        claimed = content_words(claim)
+        if claimed and len(target & claimed) >= 0.6 * len(claimed):
+            return f"states as its own a view or plan that {speaker} said"
+    return None
 
 
 def _unmarked_quotations(text: str, cited: Sequence[str]) -> list[tuple[str, str, str]]:

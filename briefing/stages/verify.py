@@ -40,6 +40,7 @@ from briefing.stages.coherence import (
     attributed_after,
     dangling_reference,
     dropped_article,
+    dropped_believer,
     echo_of_unsaid,
     introduce_names,
     misattributed_speech,
@@ -650,6 +651,7 @@ def verify(
             or unmarked_quotation(text, cited_texts)
             or misattributed_speech(text, cited_texts)
             or unstated_relation(text, cited_texts)
+            or dropped_believer(text, cited_texts)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
