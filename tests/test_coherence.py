@@ -795,13 +795,20 @@ def test_verify_prints_only_the_new_fact_of_a_sentence_that_says_an_old_one_agai
         fake_embedder,
         "velora/recall.txt",
         f"Velora recalls scooter batteries\n\n{RECALL}\n\n"
-        "Velora has received 17 reports of batteries overheating, some of which caught fire, "
-        "and two riders suffered minor burns.\n",
+        "Two riders suffered minor burns, the company said.\n",
     )
-    draft = Draft("s1", "", (DraftSentence(recall.text, (0,)), DraftSentence(burns.text, (1,))), "")
+    # the second sentence rests on both lines: the recall again, then the burns
+    repeating = (
+        "Velora is recalling 40,000 batteries sold with its Swift 2 model, and two riders "
+        "suffered minor burns."
+    )
+    draft = Draft(
+        "s1", "", (DraftSentence(recall.text, (0,)), DraftSentence(repeating, (0, 1))), ""
+    )
     summary = verify(draft, story, Evidence("s1", (recall, burns), lede=1), vectors,
                      fake_embedder, VerifySettings())  # fmt: skip
     assert [s.text for s in summary.sentences] == [recall.text, "Two riders suffered minor burns."]
+    # only the line that says what is left is cited for it
     assert [c.start_line for c in summary.sentences[1].citations] == [5]
 
 

@@ -706,6 +706,15 @@ def verify(
             # or the sentence less an aside) says nothing the sentence did not, so its support
             # holds; a short part of a long line would fall below the cosine a whole one meets
             vector, text = embedder.embed([trimmed])[0], trimmed
+            # a line that only gave the part that went is no citation of what is left
+            facts = content_words(text) | numbers(text, words=False)
+            still = tuple(
+                s
+                for s in supports[index].cited
+                if facts & (content_words(s.text) | numbers(s.text, words=False))
+            )
+            if still:
+                supports[index] = dataclasses.replace(supports[index], cited=still)
         if repeats(vector, text):
             rejected.append(Rejection(text, "repeats an earlier sentence", None, index))
             continue
