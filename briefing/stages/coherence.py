@@ -559,9 +559,10 @@ def misattributed_speech(text: str, cited: Sequence[str]) -> str | None:
         quoted = " ".join(quotations(line))
         if len(reported & content_words(quoted)) < 0.6 * len(reported):
             continue
-        theirs = {w for *_, n in _name_spans(outside_quotations(line)) for w in content_words(n)}
+        spans = _name_spans(outside_quotations(line))
+        theirs = {w for *_, n in spans for w in content_words(n)}
         if theirs and not theirs & speaker and not speaker & content_words(line):
-            names_ = ", ".join(n for *_, n in _name_spans(outside_quotations(line)))
+            names_ = ", ".join(n for *_, n in spans)
             return f"gives words its cited line quotes from {names_} to someone else"
     return None
 
@@ -812,6 +813,17 @@ _AUXILIARY = _BE | {"has", "have", "had"}
 _ANY_AUXILIARY = _AUXILIARY | {"be", "been", "being"}
 
 
+def _passive_patient(own: str, position: int) -> str:
+    """Who the passive verb phrase at `position` was done to: the noun phrase before it, or,
+    where an appositive stands between ("George Zimmerman, the volunteer facing charges, is
+    being sued by ..."), the sentence's first name."""
+    patient = _phrase_before(own, position)
+    if not content_words(patient):
+        spans = [span for span in _name_spans(own[:position]) if span[0] < 3]
+        patient = spans[0][2] if spans else patient
+    return patient
+
+
 def roles(text: str) -> list[Role]:
     """The (agent, verb, patient) triples a sentence states: a name, the verb right after it
     and the noun phrase it acts on ("CNN sues two EMTs"), and the passive "A is <verb>ed by B"
@@ -838,12 +850,7 @@ def roles(text: str) -> list[Role]:
             found.append(Role(agent_words, _verb_key(verb.group(1)), patient_words, name, patient))
     for match in _PASSIVE_BY.finditer(own):
         agent = _phrase_after(own, match.end())
-        patient = _phrase_before(own, match.start())
-        if not content_words(patient):
-            # "George Zimmerman, the volunteer facing charges, is being sued by ...": the
-            # subject stands before its appositive, as the sentence's first name
-            spans = [span for span in _name_spans(own[: match.start()]) if span[0] < 3]
-            patient = spans[0][2] if spans else patient
+        patient = _passive_patient(own, match.start())
         agent_words, patient_words = (
             frozenset(content_words(agent)),
             frozenset(content_words(patient)),
@@ -868,10 +875,7 @@ def acted_on(text: str) -> list[Role]:
     own = outside_quotations(text)
     found: list[Role] = []
     for match in _PASSIVE_NO_AGENT.finditer(own):
-        patient = _phrase_before(own, match.start())
-        if not content_words(patient):
-            spans = [span for span in _name_spans(own[: match.start()]) if span[0] < 3]
-            patient = spans[0][2] if spans else patient
+        patient = _passive_patient(own, match.start())
         words_ = frozenset(content_words(patient))
         if words_:
             found.append(Role(frozenset(), _verb_key(match.group(1)), words_, "", patient))

@@ -674,12 +674,10 @@ def verify(
             cited.append(attributed[1])
         if mended == text:
             return None
-        for name in full_names:
-            if not any(name in s.text for s in cited):
-                introducing = next((s for s in story_sentences if name in s.text), None)
-                if introducing is None:
-                    return None
-                cited.append(introducing)
+        introducing = _lines_introducing(full_names, [s.text for s in cited], story_sentences)
+        if introducing is None:
+            return None
+        cited += introducing
         cited.sort(key=_reading_order)
         check = measure_support(mended, support.similarity, [s.text for s in cited])
         if check.failure(settings) or out_of_context(mended, cited):
@@ -839,21 +837,36 @@ def verify(
         # "She", "It", "His team" mean nothing as a story's first words: the lede goes first.
         kept = [s for s in kept if s.text != lede.text]
         kept = [_quote(lede), *kept][: settings.max_sentences]
-    kept = _named_in_order(kept, story_sentences)
+    kept = _named_in_order(kept, story_sentences, story_text)
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
 
 
+def _lines_introducing(
+    full_names: Sequence[str], cited_texts: Sequence[str], story_sentences: Sequence[Sentence]
+) -> list[Sentence] | None:
+    """The story's lines to cite for the full names a mend wrote in, one per name the cited
+    lines do not already give; None when a name stands in no line (it cannot be cited)."""
+    lines: list[Sentence] = []
+    for name in full_names:
+        if any(name in t for t in [*cited_texts, *(line.text for line in lines)]):
+            continue
+        introducing = next((s for s in story_sentences if name in s.text), None)
+        if introducing is None:
+            return None
+        lines.append(introducing)
+    return lines
+
+
 def _named_in_order(
-    kept: Sequence[CitedSentence], story_sentences: Sequence[Sentence]
+    kept: Sequence[CitedSentence], story_sentences: Sequence[Sentence], story_text: str
 ) -> list[CitedSentence]:
     """The summary with each person named in full at first mention once its order is final: a
     sentence moved up to state the lede may name by surname someone a later sentence introduced
     ("Zimmerman is being sued ..." before "George Zimmerman, a neighborhood watch volunteer,
     ..."). The first mention gets the full name, cited where the story gives it, and a later
     one written by the model goes back to the surname; a quoted line stays as the source has it."""
-    story_text = " ".join(s.text for s in story_sentences)
     named: list[CitedSentence] = []
     introduced: list[str] = []
     for sentence in kept:
@@ -864,14 +877,13 @@ def _named_in_order(
                 if full in outside_quotations(text) and full.count(" ") >= 1:
                     text = text.replace(full, full.split()[-1], 1)
             text, full_names = introduce_names(text, " ".join(s.text for s in named), story_text)
-            for name in full_names:
-                if any(name in c.text for c in citations):
-                    continue
-                introducing = next((s for s in story_sentences if name in s.text), None)
-                if introducing is None:  # cannot be cited: the sentence stays as it was
-                    text, citations = sentence.text, list(sentence.citations)
-                    break
-                citations.append(Citation.of(introducing))
+            introducing = _lines_introducing(
+                full_names, [c.text for c in citations], story_sentences
+            )
+            if introducing is None:  # cannot be cited: the sentence stays as it was
+                text, citations = sentence.text, list(sentence.citations)
+            else:
+                citations += [Citation.of(s) for s in introducing]
             introduced += full_names
         if text != sentence.text:
             sentence = dataclasses.replace(sentence, text=text, citations=tuple(citations))
