@@ -722,3 +722,62 @@ def test_a_sentence_restating_the_lede_quoted_first_is_not_printed_after_it(
     )
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
     assert detail in [s.text for s in summary.sentences]
+
+
+FARES = {
+    # the central report says the event without its size; another outlet gives the figure
+    "courier/fares.txt": (
+        "Keswin fares at a ten-year high\n\n"
+        "Here's one sign of the ferry boom that few commuters will cheer: The fare from Keswin "
+        "to Dunmore just hit a ten-year high.\n"
+    ),
+    "daily/fares.txt": (
+        "Fares rise again\n\n"
+        "The fare from Keswin to Dunmore rose to 14.50 euros on Monday, up 30% from last year, "
+        "according to a survey of 900 commuters by the Keswin Ferry Company.\n\n"
+        "The harbour cafe on the Dunmore pier reopened on Monday after a refit.\n"
+    ),
+}
+
+
+def _fares(tmp_path, fake_embedder, summary: str):
+    articles, vectors = prepare(tmp_path, FARES, fake_embedder)
+    story = Story("s1", tuple(articles))
+    sentences = {a.path: a.sentences for a in articles}
+    lede = sentences["courier/fares.txt"][0]
+    rest = [s for s in sentences["daily/fares.txt"]]
+    evidence = Evidence("s1", (lede, *rest), lede=1)
+    return verify(draft_of("", summary), story, evidence, vectors, fake_embedder, VerifySettings())
+
+
+def test_a_lede_without_its_size_is_told_first_by_the_outlet_that_gives_it(tmp_path, fake_embedder):
+    summary = _fares(
+        tmp_path,
+        fake_embedder,
+        "The fare from Keswin to Dunmore just hit a ten-year high, according to a survey of 900 "
+        "commuters by the Keswin Ferry Company. The harbour cafe on the Dunmore pier reopened on Monday after a refit.",
+    )
+    printed = [s.text for s in summary.sentences]
+    assert printed[0].startswith("The fare from Keswin to Dunmore rose to 14.50 euros on Monday")
+    assert summary.sentences[0].citations[0].path == "daily/fares.txt"
+    # the first draft sentence said that event less its figure: it is not printed after it
+    assert not any("ten-year high" in t for t in printed)
+    assert printed[-1].startswith("The harbour cafe")
+
+
+def test_a_first_sentence_with_the_ledes_figure_states_it(tmp_path, fake_embedder):
+    summary = _fares(
+        tmp_path,
+        fake_embedder,
+        "The fare from Keswin to Dunmore rose to 14.50 euros on Monday, up 30% from last year. "
+        "The harbour cafe on the Dunmore pier reopened on Monday after a refit.",
+    )
+    assert summary.sentences[0].kind == "generated"
+    assert summary.sentences[0].text.startswith("The fare from Keswin to Dunmore rose to 14.50")
+
+
+def test_a_year_is_no_size_the_first_sentence_must_repeat():
+    from briefing.stages.verify import sizes
+
+    assert sizes("The 2012 Emmy Awards featured surprises") == set()
+    assert sizes("The average cost of a wedding exceeded $31,213 in 2014") == {"31213"}

@@ -297,7 +297,7 @@ def headline_from_evidence(
 ) -> CitedSentence:
     """Never a title line: on real pages titles are as often page furniture ("Play Facebook",
     "Story highlights") as headlines. The lede's main clause says who did what."""
-    lede = lede_sentence(evidence, vectors)
+    lede = lede_sentence(evidence, vectors, settings.max_headline_words)
     # The lede, then the other articles' openings, then what else the evidence holds, in the
     # order of their articles: a quoted stub ("George Zimmerman, the neighborhood watch
     # volunteer facing…") is the last resort.
@@ -366,14 +366,14 @@ def shorten_headline(headline: str, max_words: int) -> str:
     return text
 
 
-def lede_sentence(evidence: Evidence, vectors: ArticleVectors) -> Sentence:
+def lede_sentence(evidence: Evidence, vectors: ArticleVectors, max_words: int) -> Sentence:
     """The story's lede: the first sentence of the lede select chose (the opening of the most
-    central article) that can stand first and be quoted; failing that, of the evidence
-    sentences that come earliest in their articles and do not open with a pronoun, the one
-    closest to the evidence centroid."""
+    central article) that can stand first and be quoted, as `sized_lede` finds it told with
+    its figures; failing that, of the evidence sentences that come earliest in their articles
+    and do not open with a pronoun, the one closest to the evidence centroid."""
     for sentence in evidence.sentences[: evidence.lede]:
         if not opens_with_pronoun(sentence.text) and quotable(sentence) is None:
-            return sentence
+            return sized_lede(sentence, evidence, max_words)
     candidates = [s for s in evidence.sentences if not opens_with_pronoun(s.text)] or list(
         evidence.sentences
     )
@@ -383,6 +383,43 @@ def lede_sentence(evidence: Evidence, vectors: ArticleVectors) -> Sentence:
         return first[0]
     centre = unit(np.mean([vectors.of(s) for s in evidence.sentences], axis=0))
     return max(first, key=lambda s: float(vectors.of(s) @ centre))
+
+
+def sizes(text: str) -> set[str]:
+    """The figures a text gives in digits, less years: "2012" in "the 2012 Emmys" sizes
+    nothing, "$31,213" does."""
+    return {n for n in numbers(text, words=False) if not re.fullmatch(r"(19|20)\d\d", n)}
+
+
+RESTATED_SHARE = 0.6  # of a sentence's content words the lede says, where it says no more
+SIZED_LEDE_INDEX = 2  # how early in its article another outlet's telling of the event stands
+
+
+def sized_lede(lede: Sentence, evidence: Evidence, max_words: int) -> Sentence:
+    """The lede as another outlet tells it with the event's size, where the lede gives none:
+    "The average cost of a wedding just hit a five-year high" is "The average cost of a
+    wedding last year exceeded $31,213, ..." in the report that has the figure. Such a line
+    opens its article, and its main clause has figures (`sizes`) and shares half the content
+    words of the shorter of the two main clauses (three at least)."""
+    if sizes(lede.text):
+        return lede
+    main = content_words(headline_from_lede(lede.text, max_words) or lede.text)
+    if len(main) < 3:
+        return lede
+    for sentence in evidence.sentences:
+        if (
+            sentence.article_id == lede.article_id
+            or sentence.index > SIZED_LEDE_INDEX
+            or opens_with_pronoun(sentence.text)
+            or quotable(sentence) is not None
+        ):
+            continue
+        clause = headline_from_lede(sentence.text, max_words) or ""
+        theirs = content_words(clause)
+        shared = len(theirs & main)
+        if sizes(clause) and shared >= max(3, 0.5 * min(len(main), len(theirs))):
+            return sentence
+    return lede
 
 
 _DATELINE = re.compile(
@@ -693,7 +730,17 @@ def verify(
         kept_cited.append(tuple(cited))
 
     kept_cited: list[tuple[Sentence, ...]] = []
-    lede = lede_sentence(evidence, vectors) if evidence.sentences else None
+    lede = (
+        lede_sentence(evidence, vectors, settings.max_headline_words)
+        if evidence.sentences
+        else None
+    )
+    # the lede select chose, or another outlet's telling of it with its figures (not the
+    # centroid's pick where no lede sentence could stand first)
+    opening = evidence.sentences[: evidence.lede]
+    lede_is_opening = lede is not None and any(
+        lede is s or lede is sized_lede(s, evidence, settings.max_headline_words) for s in opening
+    )
     for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
             rejected.append(Rejection(text, "over the summary's sentence limit", None, index))
@@ -795,12 +842,17 @@ def verify(
     # it.
     def states(n: int, lede: Sentence) -> bool:
         """Sentence n states the lede: it cites it or says all of it, and it says the lede's
-        main clause (two of its content words in five), not only an aside ("Zimmerman, a
-        neighborhood watch volunteer, is facing murder charges" from a lede about a lawsuit)."""
+        main clause (two of its content words in five, and its figures), not only an aside
+        ("Zimmerman, a neighborhood watch volunteer, is facing murder charges" from a lede
+        about a lawsuit) nor the event without its size ("The average cost of a wedding just
+        hit a five-year high" from "... last year exceeded $31,213, up 4.5% ...")."""
         if not (lede in kept_cited[n] or same_facts(kept[n].text, lede.text)):
             return False
-        main = content_words(headline_from_lede(lede.text, settings.max_headline_words) or "")
-        return len(main & content_words(kept[n].text)) >= 0.4 * len(main)
+        clause = headline_from_lede(lede.text, settings.max_headline_words) or ""
+        main = content_words(clause)
+        return len(main & content_words(kept[n].text)) >= 0.4 * len(main) and sizes(
+            clause
+        ) <= numbers(kept[n].text, words=False)
 
     if kept and evidence.lede and lede is not None and not states(0, lede):
         vector_of = {s.text: v for s, v in zip(kept, kept_vectors, strict=True)}
@@ -817,15 +869,30 @@ def verify(
                 and float(vector_of[sentence.text] @ lede_vector) >= settings.restate_similarity
             )
 
+        def says_less(sentence: CitedSentence) -> bool:
+            """Says the lede's event with less, close to it in meaning: no figure the lede
+            lacks and most of its content words the lede's ("The average cost of a wedding
+            just hit a five-year high, according to a survey of 15,800 brides" after the lede
+            quoted with $31,213 and the same survey)."""
+            mine = content_words(sentence.text)
+            return (
+                numbers(sentence.text, words=False) <= lede_numbers
+                and len(mine & content_words(lede.text)) >= RESTATED_SHARE * len(mine)
+                and float(vector_of[sentence.text] @ lede_vector) >= settings.restate_similarity
+            )
+
         stating = [n for n in range(len(kept)) if states(n, lede)]
         if stating:
             kept.insert(0, kept.pop(stating[0]))
             kept = [kept[0], *(s for s in kept[1:] if not restates(s))]
-        elif lede in evidence.sentences[: evidence.lede] and quote_failure(lede) is None:
+        elif lede_is_opening and quote_failure(lede) is None:
             kept = [_quote(lede)] + [
                 s
                 for s in kept
-                if s.text != lede.text and not same_facts(s.text, lede.text) and not restates(s)
+                if s.text != lede.text
+                and not same_facts(s.text, lede.text)
+                and not restates(s)
+                and not says_less(s)
             ]
             kept = kept[: settings.max_sentences]
     if (
