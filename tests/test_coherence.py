@@ -927,3 +927,24 @@ def test_a_persons_view_keeps_who_holds_it(sentence, dropped):
         "never mown.",
     ]
     assert (dropped_believer(sentence, lines) is not None) == dropped
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dropped"),
+    [
+        # her plan, made the society's expectation with no one holding it
+        (
+            "The Ashgrove Animal Trust is expected to file charges against the owner of the farm.",
+            True,
+        ),
+        ("Rita Vos says she expects to file charges against the owner of the farm.", False),
+        ("Many of the dogs were sickly and underweight.", False),
+    ],
+)
+def test_a_plan_said_by_a_described_person_keeps_who_holds_it(sentence, dropped):
+    lines = [
+        "Rita Vos, an officer with the Ashgrove Animal Trust says she expects to file charges "
+        "against the owner of the farm near Keswin where the dogs were found.",
+        "Many of the dogs were sickly and underweight.",
+    ]
+    assert (dropped_believer(sentence, lines) is not None) == dropped

@@ -615,11 +615,19 @@ def unstated_relation(text: str, cited: Sequence[str]) -> str | None:
 # "Entomologist Lena Voss said the species had probably survived in the woods because they
 # have never been ploughed." printed without her: the hedge survives, but the guess becomes the
 # briefing's own.
+# "<Name> said ...", "<Name>, an officer with the Humane Society, says ..." (the comma
+# closing the description is often missing), "..., <Name> said."
 _REPORTED_VIEW = re.compile(
-    r"^(?P<speaker>(?:[A-Z][\w’'.-]*\s+){2,5}?)(?:said|says|believes|thinks|told\s+\w+)\s+"
+    r"^(?P<speaker>(?:[A-Z][\w’'.-]*\s+){2,5}?|(?:[A-Z][\w’'.-]*\s+){1,4}[A-Z][\w’'.-]*(?=,))"
+    r"(?:,\s+[a-z][^,]{2,80}?,?\s+)?(?:said|says|believes|thinks|told\s+\w+)\s+"
     r"(?:that\s+)?(?P<claim>.+)$"
     r"|^(?P<claim2>.+?),\s+(?P<speaker2>[^,]{3,60}?)\s+(?:said|says)\.?$"
 )
+
+
+# "she expects to file charges" is her plan; printed as "is expected to" it is no one's
+_EXPECTS = re.compile(r"\bexpects?\b")
+_RELATIVE_TAIL = re.compile(r",?\s+(?:where|which|who|whom|whose)\s+")
 
 
 def dropped_believer(text: str, cited: Sequence[str]) -> str | None:
@@ -635,9 +643,11 @@ def dropped_believer(text: str, cited: Sequence[str]) -> str | None:
             continue
         speaker = (match.group("speaker") or match.group("speaker2") or "").strip()
         claim = match.group("claim") or match.group("claim2") or ""
-        if not _name_spans(speaker) or not strong_hedges(claim):
+        if not _name_spans(speaker) or not (strong_hedges(claim) or _EXPECTS.search(claim)):
             continue
-        claimed = content_words(claim)
+        # the claim less a relative clause closing it ("... the home where the dogs were
+        # discovered"), which a shortened sentence leaves out
+        claimed = content_words(_RELATIVE_TAIL.split(claim, maxsplit=1)[0])
         if claimed and len(target & claimed) >= 0.6 * len(claimed):
             return f"states as its own a view or plan that {speaker} said"
     return None
