@@ -168,6 +168,9 @@ class SelectSettings(_Strict):
     # The lede, always in the evidence: the first sentences of the most central article, up to
     # this many and half the word budget.
     lede_sentences: int = 2
+    # of its title's weight, a sentence must say to be the lede of a page that opens with
+    # someone's words (select.title_stating)
+    title_share: float = 0.4
     min_words: int = 6
     redundancy: float = 0.8  # a candidate this similar to a chosen sentence is skipped
     # Sentences early in their article count more: by 1 / (1 + position_decay * index).

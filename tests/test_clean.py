@@ -244,3 +244,19 @@ def test_an_outlets_own_list_stays_in_the_article_for_grouping_but_is_never_prin
     [article] = clean(ingest(tmp_path)[0])
     assert [s.text for s in article.sentences] == [teaser]
     assert "page furniture, not news" in voice_problem(teaser)
+
+
+def test_a_title_may_end_with_an_abbreviation(tmp_path):
+    write_files(
+        tmp_path,
+        {
+            "a.txt": "Velora fires its chief after talks with U.S.\n\n"
+            "Velora dismissed its chief executive on Monday, the board said.\n",
+            "b.txt": "Velora dismissed its chief executive on Monday after talks with the U.S.\n\n"
+            "The board met for six hours.\n",
+        },
+    )
+    a, b = clean(ingest(tmp_path)[0])
+    assert a.title == "Velora fires its chief after talks with U.S."
+    assert [s.start_line for s in a.sentences] == [3]
+    assert b.title == ""  # twelve words and a full stop: a sentence, whatever its last word

@@ -136,3 +136,29 @@ def test_an_article_opening_with_a_question_is_not_the_lede(tmp_path):
     assert [s.text for s in evidence.sentences[: evidence.lede]] == [
         "Ferry crews in Portmoor have often walked out over pay."
     ]
+
+
+def test_a_page_opening_with_someones_words_is_led_by_the_sentence_stating_its_title(tmp_path):
+    files = {
+        "wire/launch.txt": (
+            "Velora fires 2 test rockets after offering talks\n\n"
+            'A spokeswoman for the port said: "We have no meetings to announce at this time."\n\n'
+            "Velora agreed in June to reopen talks with its neighbours, but none have been held.\n\n"
+            "Officials said two rockets were fired toward the sea at 7:00 on Tuesday.\n\n"
+            "Velora has fired rockets in recent weeks in protest against the port.\n"
+        )
+    }
+    articles, vectors = prepare(tmp_path, files, FakeEmbedder())
+    evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
+    assert evidence.sentences[0].text.startswith("Officials said two rockets were fired")
+    # a page that opens with the event keeps its opening as the lede
+    files = {
+        "wire/launch.txt": files["wire/launch.txt"].replace("A spokeswoman for", "The head of")
+    }
+    files["wire/launch.txt"] = files["wire/launch.txt"].replace(
+        'the port said: "We have no meetings to announce at this time."',
+        "the port closed the harbour on Tuesday after the launch.",
+    )
+    articles, vectors = prepare(tmp_path / "2", files, FakeEmbedder())
+    evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
+    assert evidence.sentences[0].text.startswith("The head of the port closed the harbour")

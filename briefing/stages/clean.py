@@ -69,6 +69,8 @@ _QUOTED_LEDE = re.compile(
     r"\s+(said|says|told|added|wrote|tweeted|explained|insisted)\b"
 )
 PULL_QUOTE = "pull-quote, not a headline"
+# A headline may end in an abbreviation's full stop ("... after offering talks with U.S.").
+_ENDS_WITH_ABBREVIATION = re.compile(r"(\b(?:[A-Z]\.){2,}|\b(?:Jr|Sr|Inc|Corp|Co|Ltd|St)\.)$")
 
 
 def headline_problem(line: str) -> str | None:
@@ -89,7 +91,8 @@ def headline_problem(line: str) -> str | None:
         return "too long"
     if text[:1].islower():
         return "starts in lower case: a sentence"
-    if re.search(r"[.!?][\"”’]?\s*$", text) and count > MAX_TITLE_WORDS_WITH_STOP:
+    full_stop = re.search(r"[.!?][\"”’]?\s*$", text) and not _ENDS_WITH_ABBREVIATION.search(text)
+    if full_stop and count > MAX_TITLE_WORDS_WITH_STOP:
         return "a sentence (ends with a full stop)"
     return None
 

@@ -22,6 +22,7 @@ against 1.26x for 100 words and five sentences: short central sentences beat lon
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
@@ -30,7 +31,7 @@ import numpy as np
 from briefing.config import SelectSettings
 from briefing.records import Article, Evidence, Sentence, Story
 from briefing.stages.embed import ArticleVectors
-from briefing.text import STOP_WORDS, is_question, lower_words, stem, words
+from briefing.text import STOP_WORDS, is_question, lower_words, numbers, quotations, stem, words
 
 LENGTH_EXPONENT = 0.8
 POSITION_BOOST = 0.5
@@ -114,6 +115,48 @@ def central_article(
     return story.articles[int(np.argmax(score))]
 
 
+def _is_quotation(sentence: Sentence) -> bool:
+    """Someone's words rather than the event: a sentence that opens with a quotation or is
+    mostly one ('A State Department spokeswoman said: "We don't have any meetings to announce
+    at this time", Reuters reported.')."""
+    quoted = sum(len(q.split()) for q in quotations(sentence.text))
+    return bool(_QUOTATION_OPENING.match(sentence.text)) or quoted >= 0.5 * len(
+        sentence.text.split()
+    )
+
+
+def _title_terms(text: str) -> set[str]:
+    # single letters are pieces of abbreviations ("U.S.") and possessives, not words
+    return {
+        stem(w) for w in lower_words(text) if w not in STOP_WORDS and len(w) > 1 and not w.isdigit()
+    } | {f"#{n}" for n in numbers(text)}
+
+
+def title_stating(article: Article, settings: SelectSettings) -> Sentence | None:
+    """The sentence of an article that opens with someone's words which best says what its
+    title says: the page's body starts with a reaction or a quotation (a spokeswoman's "no
+    meetings to announce") and gives the event the title names further down ("two projectiles
+    were fired toward the sea ..." under "North Korea fires 2 projectiles after offering
+    talks"). Title words and figures are weighed by how few of the article's sentences have
+    them; the sentence must carry `title_share` of the title's weight. None when the article
+    has no title, opens with the event, or no sentence says enough of the title."""
+    opening = opening_sentences(article, settings)
+    if not article.title or not opening or not _is_quotation(opening[0]):
+        return None
+    found = [_title_terms(s.text) for s in opening]
+    documents = Counter(t for terms in found for t in terms)
+    weight = {t: math.log(1 + len(opening) / n) for t, n in documents.items()}
+    title = _title_terms(article.title)
+    total = sum(weight.get(t, 0.0) for t in title)
+    if total == 0:
+        return None
+    scores = [sum(weight[t] for t in terms & title) for terms in found]
+    best = max(range(len(opening)), key=lambda i: (scores[i], -i))
+    if _is_quotation(opening[best]) or scores[best] < settings.title_share * total:
+        return None
+    return opening[best]
+
+
 def lede_of(
     story: Story,
     vectors: ArticleVectors,
@@ -127,6 +170,9 @@ def lede_of(
     the first, a sentence that no other outlet echoes is an aside and ends the lede."""
     central = central_article(story, vectors, settings, found, weights)
     opening = opening_sentences(central, settings)
+    stating = title_stating(central, settings)
+    if stating is not None:
+        opening = [s for s in opening if s.index >= stating.index]
     lede: list[Sentence] = []
     for sentence in opening[: settings.lede_sentences]:
         if lede and sum(len(s.text.split()) for s in (*lede, sentence)) > budget // 2:
