@@ -569,7 +569,7 @@ _FINITE_VERBS = frozenset(
     says won fell hit struck said told took made found gave went came ran saw left lost began
     broke brought bought built caught chose drove fought flew got grew held kept knew led met
     paid put rose sold sent set shot shut sought spoke spent stood stole swore taught threw
-    understood woke wore wrote dies wins falls hits says sues
+    understood woke wore wrote bit ate dies wins falls hits says sues
     """.split()
 )
 

@@ -480,6 +480,7 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
         # "George Zimmerman, the neighborhood watch volunteer facing ..., is being protected":
         # the main clause closes round its asides.
         text = _without_descriptions(text, max_words)
+    text = headlinese(text)
     if min_words <= len(text.split()) <= max_words and is_sentence and not _open_that(text):
         return text
     clause_cuts = []
@@ -497,7 +498,7 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
         if (
             min_words <= len(clause.split()) <= max_words
             and has_finite_verb(clause)
-            and not _RELATIVE.search(clause)
+            and not _unfinished_relative(clause)
             and not _open_that(clause)
             and clause.split()[-1].lower() not in _DANGLING_ENDS
         ):
@@ -505,9 +506,40 @@ def headline_from_lede(text: str, max_words: int, min_words: int = 5) -> str | N
     return None
 
 
+_IRREGULAR_PARTICIPLES_WORDS = (
+    "found made held seen taken given known shown built sold born caught left kept shot sent "
+    "bought brought written stolen spent put set hidden thrown driven chosen".split()
+)
 # A cut after a relative pronoun leaves its clause unfinished ("CNN is being sued by two EMTs
 # who say a foreign correspondent"): the cut goes before it or elsewhere.
 _RELATIVE = re.compile(r"\s(?:who|whom|whose|which|where)\s")
+_REPORTING = frozenset("say says said claim claims claimed allege alleges alleged".split())
+
+
+def _unfinished_relative(clause: str) -> bool:
+    """The clause ends inside a relative clause: no verb after "who", or a reporting verb
+    with nothing it reports ("... EMTs who say a foreign correspondent"). "CNN sued by two
+    EMTs who say a foreign correspondent bit them" is finished."""
+    found = list(_RELATIVE.finditer(clause))
+    if not found:
+        return False
+    rest = clause[found[-1].end() :].split()
+    if rest and rest[0].lower() in _REPORTING:
+        rest = rest[1:]
+    return not has_finite_verb(" ".join(rest))
+
+
+# Headline style: no auxiliary before the main verb's participle ("CNN is being sued" ->
+# "CNN sued", "Amanda Longacre has been stripped" -> "Amanda Longacre stripped").
+_PASSIVE_AUXILIARY = re.compile(
+    r"\b(?:(?:is|are|was|were) being|(?:has|have|had) been|was|were)\s+"
+    r"(?=(?:\w{2,}ed|" + "|".join(sorted(_IRREGULAR_PARTICIPLES_WORDS)) + r"|sued)\b)"
+)
+
+
+def headlinese(text: str) -> str:
+    """A main clause in the style of a headline; what it says does not change."""
+    return _PASSIVE_AUXILIARY.sub("", text)
 
 
 def _open_that(clause: str) -> bool:
@@ -520,10 +552,7 @@ def _open_that(clause: str) -> bool:
 # "... made phone calls from jail in": a headline does not end on a word that needs another.
 _DANGLING_ENDS = frozenset("in on at for from by of to with the a an and or but as than".split())
 _AUXILIARIES = frozenset("is are was were be been being has have had get got gets".split())
-_IRREGULAR_PARTICIPLES = frozenset(
-    "found made held seen taken given known shown built sold born caught left kept shot sent "
-    "bought brought written stolen spent put set hidden thrown driven chosen".split()
-)
+_IRREGULAR_PARTICIPLES = frozenset(_IRREGULAR_PARTICIPLES_WORDS)
 
 
 def _ends_in_reduced_relative(clause: str) -> bool:
