@@ -17,6 +17,7 @@ from briefing.stages.coherence import (
     echo_of_unsaid,
     introduce_names,
     misattributed_speech,
+    quotation_as_news,
     quotable,
     renamed_subject,
     restore_articles,
@@ -948,3 +949,20 @@ def test_a_plan_said_by_a_described_person_keeps_who_holds_it(sentence, dropped)
         "Many of the dogs were sickly and underweight.",
     ]
     assert (dropped_believer(sentence, lines) is not None) == dropped
+
+
+@pytest.mark.parametrize(
+    ("headline", "quoted"),
+    [
+        # the spokesman's words made the news
+        ("Port board focuses on long-term harbour strength", True),
+        ("Port board plays down the ferry strike", False),
+        ('Port board says its "focus is on long-term harbour strength"', False),
+    ],
+)
+def test_a_headline_does_not_give_someones_words_as_the_news(headline, quoted):
+    lines = [
+        "The Keswin port board played down the ferry strike on Monday.",
+        '"The board\'s focus is on long-term harbour strength," spokesman Ivo Lund said.',
+    ]
+    assert (quotation_as_news(headline, lines) is not None) == quoted

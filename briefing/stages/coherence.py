@@ -192,6 +192,21 @@ def added_judgement(text: str, cited: Sequence[str]) -> str | None:
     return None
 
 
+def quotation_as_news(headline: str, cited: Sequence[str]) -> str | None:
+    """A headline that says, as what happened, what its cited lines give only as someone's
+    words: "White House focuses on long-term economic resilience" from a spokesman's "The
+    President's focus is on our long-term economic fundamentals". Half its words found in
+    the lines, two at least, stand there only inside quotation marks."""
+    own = content_words(outside_quotations(headline))
+    anywhere = set().union(*(content_words(line) for line in cited)) if cited else set()
+    unquoted = set().union(*(content_words(outside_quotations(line)) for line in cited))
+    found = own & anywhere
+    quoted_only = found - unquoted
+    if len(quoted_only) >= 2 and len(quoted_only) >= 0.5 * len(found):
+        return "gives as the news what its cited lines only quote someone as saying"
+    return None
+
+
 # A small writer shortening a line drops its articles ("A baby died in elevator shaft." from
 # "... plunged down an empty elevator shaft"; "abusive to medical team" from "to a medical
 # team"): telegraphic English, fine in a headline, broken in a summary.

@@ -46,6 +46,7 @@ from briefing.stages.coherence import (
     misattributed_speech,
     outside_quotations,
     quotable,
+    quotation_as_news,
     renamed_subject,
     restore_articles,
     restore_quotation_marks,
@@ -281,7 +282,8 @@ def check_headline(
         support.failure(settings, headline=True)
         or voice_problem(headline)
         or reversed_roles(headline, story_roles, headline=True)
-        or added_judgement(headline, [s.text for s in support.cited]),
+        or added_judgement(headline, [s.text for s in support.cited])
+        or quotation_as_news(headline, [s.text for s in support.cited]),
     )
 
 
