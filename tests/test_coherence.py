@@ -11,14 +11,15 @@ from briefing.stages.coherence import (
     added_judgement,
     ambiguous_firm,
     attribution_after,
+    borrowed_predicate,
     dangling_reference,
     dropped_article,
     dropped_believer,
     echo_of_unsaid,
     introduce_names,
     misattributed_speech,
-    quotation_as_news,
     quotable,
+    quotation_as_news,
     renamed_subject,
     restore_articles,
     restore_quotation_marks,
@@ -966,3 +967,28 @@ def test_a_headline_does_not_give_someones_words_as_the_news(headline, quoted):
         '"The board\'s focus is on long-term harbour strength," spokesman Ivo Lund said.',
     ]
     assert (quotation_as_news(headline, lines) is not None) == quoted
+
+
+@pytest.mark.parametrize(
+    ("sentence", "borrowed"),
+    [
+        # what the line says of all the night's winners, said of the one the other line names
+        (
+            "Ines Calder, who won best pilot, had to pretend she was just glad to be "
+            "mentioned alongside the other nominees.",
+            True,
+        ),
+        ("Ines Calder won best pilot at the harbour awards on Sunday.", False),
+        # the line that says it refers to her
+        ("Tomas Reyne thanked the crews of the Marlow Star for their calm.", False),
+    ],
+)
+def test_a_remark_about_others_is_not_pinned_on_a_person(sentence, borrowed):
+    lines = [
+        "Ines Calder won best pilot at the harbour awards on Sunday.",
+        "For an instant the winners gloat, before pretending they are just glad to be "
+        "mentioned alongside the other nominees.",
+        "Tomas Reyne was named harbour master of the year.",
+        "In a short speech he thanked the crews of the Marlow Star for their calm.",
+    ]
+    assert (borrowed_predicate(sentence, lines) is not None) == borrowed

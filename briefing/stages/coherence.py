@@ -668,6 +668,41 @@ def dropped_believer(text: str, cited: Sequence[str]) -> str | None:
     return None
 
 
+# "Jon Cryer, who won Best Comedy Actor, had to pretend ...": a person's name opening the
+# sentence, an aside about them, what the sentence says they did
+_NAMED_SUBJECT = re.compile(
+    r"^(?P<name>[A-Z][a-z][\w’'-]*(?:\s+[A-Z][\w’'.-]*){1,2})(?:,\s+[^,]{3,80},)?\s+(?P<rest>[a-z].+)$"
+)
+# a line whose subject is such a reference may be about the named person
+_REFERS_BACK = re.compile(r"\b(?:he|she|him|his|her)\b|^(?:The|This|That) [a-z]+\b", re.I)
+
+
+def borrowed_predicate(text: str, cited: Sequence[str]) -> str | None:
+    """What one cited line says of others or of no one, said of a person another line names:
+    "Jon Cryer, who won Best Comedy Actor, had to pretend he was just being mentioned
+    alongside his fellow nominees" from a line naming Cryer as the winner and one about all
+    the night's winners "pretending once again that the real honor is just being mentioned".
+    The lines that say most of what the person did (60% of its content words) never name
+    the person nor refer to anyone by "he", "she" or "the <noun>"."""
+    match = _NAMED_SUBJECT.match(outside_quotations(text).strip())
+    if match is None or len(cited) < 2:
+        return None
+    name = match.group("name")
+    surname = name.split()[-1].lower().strip(".’'")
+    if surname in STOP_WORDS or surname in _NOT_PEOPLE:
+        return None
+    done = content_words(match.group("rest")) - content_words(name)
+    if len(done) < 3:
+        return None
+    carrying = [line for line in cited if len(done & content_words(line)) >= 0.6 * len(done)]
+    naming = [line for line in cited if surname in line.lower()]
+    if not carrying or not naming:
+        return None
+    if any(surname in line.lower() or _REFERS_BACK.search(line) for line in carrying):
+        return None
+    return f"says of {name} what its cited lines say of others"
+
+
 def _unmarked_quotations(text: str, cited: Sequence[str]) -> list[tuple[str, str, str]]:
     """The quotations of the cited lines (six words or more) that the sentence repeats word
     for word outside quotation marks, with the marks the line gives them: (words, open, close)."""

@@ -38,6 +38,7 @@ from briefing.stages.coherence import (
     added_judgement,
     ambiguous_firm,
     attributed_after,
+    borrowed_predicate,
     dangling_reference,
     dropped_article,
     dropped_believer,
@@ -720,6 +721,7 @@ def verify(
             or misattributed_speech(text, cited_texts)
             or unstated_relation(text, cited_texts)
             or dropped_believer(text, cited_texts)
+            or borrowed_predicate(text, cited_texts)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
@@ -812,7 +814,9 @@ def verify(
             # quoted, it becomes the lede, not the detail closest to its wording ("Areej Ali
             # ... died at Coney Island Hospital" for a baby whose stroller fell down a shaft).
             source = lede
-        if voice_problem(text):  # a teaser or a call-out is furniture: nothing to repair
+        # a teaser or a call-out is furniture, and a remark about others pinned on a person
+        # is no fact of the story: nothing to repair
+        if voice_problem(text) or borrowed_predicate(text, [s.text for s in support.cited]):
             rejected.append(Rejection(text, failure, None, index))
             continue
         if source is None or support.similarity < settings.min_repair_similarity:
