@@ -590,7 +590,11 @@ def test_introduce_names_writes_a_surname_in_full_where_the_story_gives_one_full
         "He is bound, Mark O'Mara says.",
         ["Mark O'Mara"],
     )
-    assert introduce_names("Choe spoke.", "", story) == ("Choe Son Hui spoke.", ["Choe Son Hui"])
+    # with the title the story introduces the person with
+    assert introduce_names("Choe spoke.", "", story) == (
+        "Minister Choe Son Hui spoke.",
+        ["Choe Son Hui"],
+    )
     # introduced already, or two people of that name: left as written
     assert introduce_names("Damon bit them.", "Arwa Damon sued", story) == ("Damon bit them.", [])
     assert introduce_names("Calder resigned.", "", story) == ("Calder resigned.", [])
@@ -737,7 +741,7 @@ def test_a_capitalised_word_opening_a_sentence_is_no_rival_given_name():
         "Let Trump take the credit, one analyst wrote."
     )
     assert introduce_names("Trump took credit for the market.", "", story) == (
-        "Donald Trump took credit for the market.",
+        "President Donald Trump took credit for the market.",
         ["Donald Trump"],
     )
     # two people, each named once: not guessed, wherever their names stand
@@ -992,3 +996,19 @@ def test_a_remark_about_others_is_not_pinned_on_a_person(sentence, borrowed):
         "In a short speech he thanked the crews of the Marlow Star for their calm.",
     ]
     assert (borrowed_predicate(sentence, lines) is not None) == borrowed
+
+
+def test_a_person_named_in_full_gets_the_title_the_story_introduces_them_with():
+    story = (
+        "The news agency quoted Vice Foreign Minister Ines Calder as saying talks would resume. "
+        "The two sides agreed to meet the day before the talks, Calder is quoted as saying. "
+        "Tomas Reyne runs the harbour."
+    )
+    assert introduce_names("The sides will meet first, Calder said.", "", story) == (
+        "The sides will meet first, Vice Foreign Minister Ines Calder said.",
+        ["Ines Calder"],
+    )
+    # a title already written keeps its place; a name the story gives no title stays bare
+    assert introduce_names("Minister Calder and Reyne spoke.", "", story)[0] == (
+        "Minister Calder and Tomas Reyne spoke."
+    )

@@ -430,13 +430,31 @@ def introduce_names(text: str, said: str, story_text: str) -> tuple[str, list[st
         if len(given) != 1:
             continue
         (name,) = given
-        mended = re.sub(
-            rf"(?<![\w’'-]){re.escape(surname)}(?![\w-]|[’'](?![sS]\b))", name, text, count=1
-        )
+        found = re.search(rf"(?<![\w’'-]){re.escape(surname)}(?![\w-]|[’'](?![sS]\b))", text)
+        if found is None:
+            continue
+        # "Minister Choe": a title is there already, only the given name is missing
+        titled = re.search(r"[A-Z][a-z]+\s$", text[: found.start()])
+        written = name if titled else _with_title(name, story_text)
+        mended = f"{text[: found.start()]}{written}{text[found.end() :]}"
         if mended != text:
             text = mended
             introduced.append(name)
     return text, introduced
+
+
+def _with_title(name: str, story_text: str) -> str:
+    """The name as the story first introduces it with a title of capitalised words
+    ("Vice Foreign Minister Choe Son Hui", "Chief Cabinet Secretary Yoshihide Suga"): who an
+    unknown name is, as news style says at first mention. The name alone where the story
+    gives it no such title."""
+    for match in re.finditer(rf"\b((?:[A-Z][a-z]+\s+){{1,3}}){re.escape(name)}\b", story_text):
+        title = match.group(1).split()
+        while title and (title[0].lower() in STOP_WORDS or title[0].lower() not in _TITLE_WORDS):
+            title = title[1:]  # "The", "Japanese": no part of the title
+        if title and title[-1].lower() in _TITLES:
+            return f"{' '.join(title)} {name}"
+    return name
 
 
 def _only_opening_sentences(name: str, story_text: str) -> bool:
@@ -449,12 +467,18 @@ def _only_opening_sentences(name: str, story_text: str) -> bool:
     )
 
 
+# words a title of office may open with before its head ("Vice Foreign Minister")
+_TITLE_WORDS_EXTRA = frozenset(
+    "vice deputy first foreign prime chief cabinet state defence defense interior finance "
+    "health attorney supreme high special executive".split()
+)
 _TITLES = frozenset(
     "president minister senator sen rep governor gov judge justice mayor chief general gen "
     "sheriff detective sergeant sgt captain capt colonel col lieutenant lt officer prince "
     "princess king queen pope father rev bishop professor prof dr mr mrs ms miss lord lady sir "
     "dame chancellor premier secretary commissioner coach director ambassador speaker".split()
 )
+_TITLE_WORDS = _TITLES | _TITLE_WORDS_EXTRA
 
 
 def _unintroduced(text: str, said: str, story_text: str) -> dict[str, list[str]]:
