@@ -1012,3 +1012,24 @@ def test_a_person_named_in_full_gets_the_title_the_story_introduces_them_with():
     assert introduce_names("Minister Calder and Reyne spoke.", "", story)[0] == (
         "Minister Calder and Tomas Reyne spoke."
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "unexplained"),
+    [
+        ("The JPC said the harbour would stay closed until Friday.", True),
+        # spelled out in the story, known to every reader, or a dateline in capitals
+        ("The KHA said the harbour would stay closed until Friday.", False),
+        ("The FBI said the harbour would stay closed until Friday.", False),
+        ("KESWIN (AP) - The harbour will stay closed until Friday.", False),
+        ("Port officials said the JPC would meet on Friday.", False),  # not its subject
+    ],
+)
+def test_a_sentence_led_by_an_abbreviation_never_spelled_out_is_unexplained(sentence, unexplained):
+    from briefing.stages.coherence import unexplained_abbreviation
+
+    story = (
+        "The Keswin Harbour Authority closed the port. The JPC said the harbour would stay "
+        "closed until Friday. KESWIN (AP) - The harbour will stay closed until Friday."
+    )
+    assert (unexplained_abbreviation(sentence, story) is not None) == unexplained

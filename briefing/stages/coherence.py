@@ -727,6 +727,50 @@ def borrowed_predicate(text: str, cited: Sequence[str]) -> str | None:
     return f"says of {name} what its cited lines say of others"
 
 
+# Abbreviations a reader of English news knows without their expansion. No library lists
+# them; this is the common core of wire copy (agencies, time zones, offices, leagues).
+_KNOWN_ABBREVIATIONS = frozenset(
+    """
+    US USA UK EU UN NATO OPEC IMF WHO WTO OECD UNESCO UNICEF ECB GMT UTC EST EDT PST PDT CET
+    BST CEO CEOs CFO COO CTO NASA FBI CIA NSA CNN BBC NBC CBS ABC NPR AP AFP MSNBC HBO ESPN NFL
+    NBA NHL MLB FIFA UEFA NCAA HIV AIDS DNA GDP MP MPs TV GPS ICU SUV CCTV PhD MBA LGBT ISIS FDA
+    CDC EPA IRS DOJ SEC FCC FAA NTSB DEA ICE TSA NYPD LAPD MIT UCLA NYU BMW IBM EMT EMTs DPRK
+    GOP MEP MEPs PR AM PM OK NHS USS TMZ MTV WSJ VIP FOX USDA THC RIP KFC JFK ADHD PTSD SWAT
+    DHS CNBC DVD PDF CPU
+    """.split()
+)
+# as a sentence's subject: who said or did what ("The JCS said ...", "KCNA reported ...")
+# (not a dateline or a heading in capitals: "ROME (Reuters) -", "NEW YORK -", "BREAKING NEWS")
+_ABBREVIATION = re.compile(
+    r"^(?:The\s+)?([A-Z]{3,5}s?)\b(?![’'-])(?!\s*(?:[,(—–:-]|[A-Z]{2,}))"
+)
+_ROMAN_NUMERAL = re.compile(r"^[IVXLCDM]+$")
+
+
+def unexplained_abbreviation(text: str, story_text: str) -> str | None:
+    """A sentence whose subject is an abbreviation the story never spells out, and no reader
+    knows without it: "The JCS said the South Korean military is monitoring the situation"
+    where no article says "Joint Chiefs of Staff". Spelled out means "(JCS)" after the words, or capitalised words whose
+    initials are its letters."""
+    for match in _ABBREVIATION.finditer(outside_quotations(text).strip()):
+        short = match.group(1)
+        if _ROMAN_NUMERAL.match(short):
+            continue
+        letters = short.rstrip("s") if short.endswith("s") and len(short) > 3 else short
+        if short in _KNOWN_ABBREVIATIONS or letters in _KNOWN_ABBREVIATIONS:
+            continue
+        # a word in capitals ("LONDON (Reuters) -", "THE identity of ..."), no abbreviation
+        if re.search(rf"\b(?:{letters.title()}|{letters.lower()})\b", story_text):
+            continue
+        if f"({short})" in story_text or f"({letters})" in story_text:
+            continue
+        initials = r"\s+(?:of\s+|the\s+|and\s+|for\s+)?".join(rf"{c}[a-z]+" for c in letters)
+        if re.search(rf"\b{initials}\b", story_text):
+            continue
+        return f"uses the abbreviation {short}, which the story never spells out"
+    return None
+
+
 def _unmarked_quotations(text: str, cited: Sequence[str]) -> list[tuple[str, str, str]]:
     """The quotations of the cited lines (six words or more) that the sentence repeats word
     for word outside quotation marks, with the marks the line gives them: (words, open, close)."""

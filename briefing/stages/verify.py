@@ -55,6 +55,7 @@ from briefing.stages.coherence import (
     roles,
     speaker_dropped,
     unattributed_speech,
+    unexplained_abbreviation,
     unintroduced_names,
     unmarked_quotation,
     unstated_relation,
@@ -722,6 +723,7 @@ def verify(
             or unstated_relation(text, cited_texts)
             or dropped_believer(text, cited_texts)
             or borrowed_predicate(text, cited_texts)
+            or unexplained_abbreviation(text, story_text)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
         )
@@ -816,7 +818,11 @@ def verify(
             source = lede
         # a teaser or a call-out is furniture, and a remark about others pinned on a person
         # is no fact of the story: nothing to repair
-        if voice_problem(text) or borrowed_predicate(text, [s.text for s in support.cited]):
+        if (
+            voice_problem(text)
+            or borrowed_predicate(text, [s.text for s in support.cited])
+            or unexplained_abbreviation(text, story_text)
+        ):
             rejected.append(Rejection(text, failure, None, index))
             continue
         if source is None or support.similarity < settings.min_repair_similarity:
