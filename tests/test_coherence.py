@@ -1033,3 +1033,24 @@ def test_a_sentence_led_by_an_abbreviation_never_spelled_out_is_unexplained(sent
         "closed until Friday. KESWIN (AP) - The harbour will stay closed until Friday."
     )
     assert (unexplained_abbreviation(sentence, story) is not None) == unexplained
+
+
+@pytest.mark.parametrize(
+    ("sentence", "made_agent"),
+    [
+        # the officials reported the launch; printed, they launched
+        ("Keswin port officials fired two flares toward the sea on Tuesday.", True),
+        ("Keswin port officials say two flares were fired toward the sea on Tuesday.", False),
+        ("Two flares were fired toward the sea on Tuesday, Keswin port officials said.", False),
+        ("Mayor Tomas Reyne will open the tram line in 2031.", True),
+        ("Mayor Tomas Reyne said the tram line would open in 2031.", False),
+    ],
+)
+def test_who_reported_an_event_is_not_printed_as_who_did_it(sentence, made_agent):
+    from briefing.stages.coherence import speaker_made_agent
+
+    lines = [
+        "Keswin port officials say two flares were fired toward the sea on Tuesday.",
+        "Mayor Tomas Reyne said the tram line would open in 2031.",
+    ]
+    assert (speaker_made_agent(sentence, lines) is not None) == made_agent

@@ -741,9 +741,7 @@ _KNOWN_ABBREVIATIONS = frozenset(
 )
 # as a sentence's subject: who said or did what ("The JCS said ...", "KCNA reported ...")
 # (not a dateline or a heading in capitals: "ROME (Reuters) -", "NEW YORK -", "BREAKING NEWS")
-_ABBREVIATION = re.compile(
-    r"^(?:The\s+)?([A-Z]{3,5}s?)\b(?![’'-])(?!\s*(?:[,(—–:-]|[A-Z]{2,}))"
-)
+_ABBREVIATION = re.compile(r"^(?:The\s+)?([A-Z]{3,5}s?)\b(?![’'-])(?!\s*(?:[,(—–:-]|[A-Z]{2,}))")
 _ROMAN_NUMERAL = re.compile(r"^[IVXLCDM]+$")
 
 
@@ -768,6 +766,40 @@ def unexplained_abbreviation(text: str, story_text: str) -> str | None:
         if re.search(rf"\b{initials}\b", story_text):
             continue
         return f"uses the abbreviation {short}, which the story never spells out"
+    return None
+
+
+# "<speaker> say(s) <claim>": a named speaker, or people described by name words first
+# ("South Korean military officials say ...")
+_REPORTER = re.compile(
+    r"^(?P<speaker>(?:[A-Z][\w’'.-]*\s+){1,5}(?:[a-z][\w-]*\s+){0,3}?)"
+    r"(?:say|says|said|told\s+\w+|reported)\s+(?:that\s+)?(?P<claim>.+)$"
+)
+
+
+def speaker_made_agent(text: str, cited: Sequence[str]) -> str | None:
+    """Those who reported an event printed as the ones who did it: "South Korean military
+    officials fired two projectiles toward the sea" from "South Korean military officials say
+    two projectiles were fired toward the sea". The sentence opens with the speaker of a
+    cited line "<speaker> say(s)/said <claim>", says most of the claim, and says no one said
+    it."""
+    own = outside_quotations(text).strip()
+    if _ATTRIBUTION.search(own):
+        return None
+    for line in cited:
+        match = _REPORTER.match(line.strip())
+        if match is None:
+            continue
+        speaker = content_words(match.group("speaker"))
+        opening = content_words(" ".join(own.split()[: len(match.group("speaker").split()) + 1]))
+        claimed = content_words(_RELATIVE_TAIL.split(match.group("claim"), maxsplit=1)[0])
+        if (
+            len(speaker) >= 1
+            and len(speaker & opening) >= 0.6 * len(speaker)
+            and claimed
+            and len(claimed & content_words(own)) >= 0.5 * len(claimed)
+        ):
+            return f"makes {match.group('speaker').strip()}, who reported it, the doer"
     return None
 
 

@@ -54,6 +54,7 @@ from briefing.stages.coherence import (
     reversed_roles,
     roles,
     speaker_dropped,
+    speaker_made_agent,
     unattributed_speech,
     unexplained_abbreviation,
     unintroduced_names,
@@ -723,6 +724,7 @@ def verify(
             or unstated_relation(text, cited_texts)
             or dropped_believer(text, cited_texts)
             or borrowed_predicate(text, cited_texts)
+            or speaker_made_agent(text, cited_texts)
             or unexplained_abbreviation(text, story_text)
             or (None if quoted else attributed_after(text, cited, line_after))
             or reversed_roles(text, story_roles)
