@@ -21,7 +21,7 @@ from briefing.records import Briefing, CitedSentence, briefing_from_data
 from briefing.sources import Skip, reread_lines
 from briefing.stages.render import md_escape
 from briefing.stages.verify import measure_support
-from briefing.text import normalize_space
+from briefing.text import normalize_space, words_in_order
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,14 @@ def _recheck(
     headline: bool,
 ) -> list[str]:
     joined = " ".join(cited)
-    if kind in ("quote", "extract", "title"):
+    if kind in ("quote", "title"):
         return (
             []
             if normalize_space(text.rstrip("…")) in normalize_space(joined)
             else ["quote not found verbatim"]
         )
+    if kind == "extract":  # the lede's main clause: its words in order, asides left out
+        return [] if words_in_order(text.rstrip("…"), joined) else ["extract not found in order"]
     vectors = embedder.embed([text, *cited])
     similarity = float(np.max(vectors[1:] @ vectors[0]))
     failure = measure_support(text, similarity, cited).failure(settings, headline=headline)

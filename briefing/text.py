@@ -579,3 +579,11 @@ def has_finite_verb(text: str) -> bool:
         w in _FINITE_VERBS or (len(w) > 3 and w.endswith("ed"))
         for w in (t.lower() for t in words(text))
     )
+
+
+def words_in_order(part: str, whole: str) -> bool:
+    """Every word of `part` stands in `whole`, in the same order (words may be left out
+    between them, none added): a clause cut from a line with its asides and auxiliaries
+    left out ("Two cubs born at the zoo" from "Two cubs were born at the zoo")."""
+    rest = iter(w.lower() for w in words(whole))
+    return all(any(w == x for x in rest) for w in (t.lower() for t in words(part)))

@@ -24,7 +24,7 @@ from briefing.pipeline import build_briefing, load_prompts, prepare_articles
 from briefing.stages.clean import boilerplate_reason
 from briefing.stages.render import render_json, render_markdown
 from briefing.stages.verify import content_words
-from briefing.text import words
+from briefing.text import words_in_order
 
 pytestmark = pytest.mark.e2e
 
@@ -77,12 +77,7 @@ def assert_citations_resolve(briefing, folder: Path):
             elif sentence.kind == "extract":
                 # the lede's main clause, its asides and auxiliaries left out ("... say two
                 # projectiles fired"): its words in the line's order, none added
-                assert _in_order(words(sentence.text.rstrip("…")), words(cited_text)), sentence
-
-
-def _in_order(part: list[str], whole: list[str]) -> bool:
-    rest = iter(whole)
-    return all(any(w == x for x in rest) for w in part)
+                assert words_in_order(sentence.text.rstrip("…"), cited_text), sentence
 
 
 def assert_footnotes_resolve(text: str):
