@@ -32,6 +32,11 @@ class Sentence:
     url: str | None = None
     copy: str | None = None
 
+    @property
+    def is_title(self) -> bool:
+        """The article's title (index -1, see Article.title_sentence), not a body sentence."""
+        return self.index < 0
+
 
 @dataclass(frozen=True)
 class Article:

@@ -172,6 +172,12 @@ def test_a_plain_report_can_be_quoted():
     assert quotable(line("The ferry Marlow Star struck a barge in Port Keswin harbour.", 1)) is None
 
 
+def test_a_pages_title_is_never_quoted_as_a_sentence():
+    # "North Korea fires 2 projectiles after offering talks with U.S." ends like a sentence
+    title = line("Velora fires 2 test rockets after offering talks with the U.S.", -1)
+    assert "headline" in (quotable(title) or "")
+
+
 SHELTER = {
     "lehigh/beagles.txt": (
         "Seventy-one beagles rescued\n\n"
@@ -910,6 +916,60 @@ def test_a_cause_or_sequence_must_be_one_a_cited_line_states(sentence, unstated)
         "Following 17 fires, Velora recalled 40,000 batteries and named Ines Calder safety chief.",
     ]
     assert (unstated_relation(sentence, lines) is not None) == unstated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        (
+            "Owners are told to stop charging at once as the recall covers scooters sold in 2025.",
+            (
+                "Owners are told to stop charging at once.",
+                "The recall covers scooters sold in 2025.",
+            ),
+        ),
+        (
+            "Velora recalled the batteries because its engineers found a faulty cell.",
+            ("Velora recalled the batteries.", "Its engineers found a faulty cell."),
+        ),
+        # a noun phrase after the connective is no statement of its own; "if" asserts nothing
+        ("Velora recalled 40,000 batteries after 17 fires in the north.", None),
+        ("Velora will recall the batteries if its engineers find a faulty cell.", None),
+        ('"We recalled them because the cells failed," the chief said.', None),
+    ],
+)
+def test_a_sentence_joining_two_statements_splits_into_both(sentence, parts):
+    from briefing.stages.coherence import relation_parts
+
+    assert relation_parts(sentence) == parts
+
+
+def test_verify_prints_both_statements_of_a_sentence_joining_them_by_an_unstated_relation(
+    tmp_path, fake_embedder
+):
+    files = {
+        "post/recall.txt": (
+            "Velora recalls scooter batteries\n\n"
+            "Velora has told owners to stop charging their scooters at once as it recalls 40,000 units.\n\n"
+            "The recall covers scooters sold between March 2025 and June 2026.\n"
+        )
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    told, covers = articles[0].sentences
+    joined = (
+        "Owners were told to stop charging their scooters at once as the recall covers "
+        "scooters sold between March 2025 and June 2026."
+    )
+    draft = Draft("s1", "", (DraftSentence(told.text, (0,)), DraftSentence(joined, (0, 1))), "")
+    evidence = Evidence("s1", (told, covers), lede=1)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    printed = [(s.text, [c.start_line for c in s.citations]) for s in summary.sentences]
+    assert printed[1:] == [
+        ("The recall covers scooters sold between March 2025 and June 2026.", [5]),
+    ]  # "Owners were told to stop charging ..." repeats the first sentence: not printed twice
+    assert summary.sentences[1].kind == "generated"  # the writer's part, not a quoted line
+    assert any("relation" in r.reason for r in summary.rejected if r.text == joined)
 
 
 @pytest.mark.parametrize(

@@ -38,3 +38,29 @@ def test_each_evidence_sentence_is_shortened_on_its_own(tmp_path):
     )
     assert draft.headline == "Storm closes Harlow bridge"
     assert "Extra." in draft.raw and "[headline]" in draft.raw
+
+
+def test_a_title_in_the_evidence_is_not_rewritten_and_positions_stay_those_of_the_evidence(
+    tmp_path,
+):
+    files = {
+        "a.txt": FILES["a.txt"].replace("Bridge closed", "Storm winds close the Harlow bridge")
+    }
+    articles, _ = prepare(tmp_path, files, FakeEmbedder())
+    story = Story("s", tuple(articles))
+    [article] = articles
+    assert article.title_sentence is not None
+    evidence = Evidence("s", (article.sentences[0], article.title_sentence, article.sentences[1]))
+    _, path = load_config()
+    generator = FakeGenerator(
+        "Headline: Storm closes Harlow bridge",
+        rewrites={
+            "Harlow bridge was closed": "The Harlow bridge was closed on Monday.",
+            "Engineers": "Engineers will inspect the bridge.",
+        },
+    )
+    draft = generate(story, evidence, load_prompts(path), generator)
+    assert len(generator.rewrite_prompts()) == 2
+    assert all("Storm winds" not in p for p in generator.rewrite_prompts())
+    # the engineers' sentence rests on evidence position 2, past the title
+    assert [s.evidence for s in draft.sentences] == [(0,), (2,)]

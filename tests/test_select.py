@@ -151,6 +151,11 @@ def test_a_page_opening_with_someones_words_is_led_by_the_sentence_stating_its_t
     articles, vectors = prepare(tmp_path, files, FakeEmbedder())
     evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
     assert evidence.sentences[0].text.startswith("Officials said two rockets were fired")
+    # the title, which says who fired, comes right after the lede, not in it
+    title = evidence.sentences[evidence.lede]
+    assert title.is_title and title.text == "Velora fires 2 test rockets after offering talks"
+    assert title.start_line == 1
+    assert sum(s.is_title for s in evidence.sentences) == 1
     # a page that opens with the event keeps its opening as the lede
     files = {
         "wire/launch.txt": files["wire/launch.txt"].replace("A spokeswoman for", "The head of")
@@ -162,3 +167,4 @@ def test_a_page_opening_with_someones_words_is_led_by_the_sentence_stating_its_t
     articles, vectors = prepare(tmp_path / "2", files, FakeEmbedder())
     evidence = select(Story("s", tuple(articles)), vectors, SelectSettings())
     assert evidence.sentences[0].text.startswith("The head of the port closed the harbour")
+    assert not any(s.is_title for s in evidence.sentences)

@@ -289,3 +289,45 @@ def test_sentence_case_keeps_a_possessive_name_whatever_its_apostrophe():
         sentence_case("Ines Calder's Late Goal Wins Cup as Tom Reed’s Team Loses", source)
         == "Ines Calder's late goal wins cup as Tom Reed’s team loses"
     )
+
+
+def test_a_title_naming_who_acted_is_shown_after_a_lede_that_does_not(tmp_path):
+    files = {
+        "wire/launch.txt": (
+            "Velora fires 2 test rockets after offering talks\n\n"
+            'A spokeswoman for the port said: "We have no meetings to announce at this time."\n\n'
+            "Velora agreed in June to reopen talks with its neighbours, but none have been held.\n\n"
+            "Port officials say two test rockets were fired toward the sea at 7:00 on Tuesday.\n\n"
+            "Velora has fired rockets in recent weeks in protest against the port.\n"
+        )
+    }
+    shown: list[list[str]] = []
+
+    def answer(numbered):
+        shown.append(numbered)
+        return (
+            "Headline: Velora fires 2 test rockets after offering talks\n"
+            "Summary:\n"
+            "Velora fired two test rockets toward the sea at 7:00 on Tuesday. [1][3]\n"
+        )
+
+    writer = FakeStoryWriter("fake-writer", answer)
+    root = write_files(tmp_path / "in", files)
+    prompts = load_prompts(packaged_defaults() / "models.yaml")
+    briefing = build_briefing(
+        root, dt.date(2026, 11, 22), story_writer_config(), prompts, writer, FakeEmbedder()
+    )
+    assert shown[0][0].startswith("[1] (wire) Port officials say two test rockets")
+    # after the lede (its opening sentences), labelled as the page's headline
+    [title] = [n for n, line in enumerate(shown[0]) if "(wire, headline)" in line]
+    assert title > 0 and shown[0][title].endswith(
+        ") Velora fires 2 test rockets after offering talks"
+    )
+    [summary] = briefing.summaries
+    first = summary.sentences[0]
+    assert first.text == "Velora fired two test rockets toward the sea at 7:00 on Tuesday."
+    assert {c.start_line for c in first.citations} == {1, 7}
+    # the title is the page's headline: never a sentence of the summary
+    assert all(
+        s.text != "Velora fires 2 test rockets after offering talks" for s in summary.sentences
+    )

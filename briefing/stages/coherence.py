@@ -651,6 +651,44 @@ def unstated_relation(text: str, cited: Sequence[str]) -> str | None:
     return f"joins what its lines say with “{connective}”, a relation none of them states"
 
 
+# a subject and a finite verb within the first few words: what follows the connective is a
+# clause ("the recall covers ...", "its engineers found ..."), not a noun phrase ("after 23
+# reports of overheating", "after 17 fires in the north")
+_CLAUSE_START = re.compile(
+    r"^(?:the|a|an|its|their|his|her|our|this|these|those|it|they|he|she|we|[A-Z][\w’'-]*)\s+"
+    r"(?:[\w’'-]+\s+){0,3}?(?:is|are|was|were|has|have|had|will|would|could|can|did|found|"
+    r"said|told|made|took|gave|began|became|left|led|hit|met|saw|won|lost|got|went|came|held|"
+    r"paid|sold|kept|fell|struck|brought|bought|[a-z]+ed|[a-z]{2,}s)\b"
+)
+
+
+def relation_parts(text: str) -> tuple[str, str] | None:
+    """The two statements a sentence joins with a connective of `unstated_relation`, each as a
+    sentence of its own ("Customers are advised to stop charging their batteries
+    immediately." and "The recall covers batteries sold between March 2025 and June 2026."
+    from "... immediately as the recall covers ..."): "A because B", "A as B", "A after B"
+    state A and B, so each holds where the whole does. None when the connective is not
+    followed by a clause or either part is too short to stand alone."""
+    own = outside_quotations(text)
+    if own != text:
+        return None  # a quotation's words are not split
+    match = _CONNECTIVE.search(text)
+    if match is None or (match.group(1) or match.group(2)) not in (
+        "because",
+        "since",
+        "after",
+        "as",
+    ):
+        return None
+    first = text[: match.start()].rstrip(" ,;")
+    second = text[match.end() :].strip()
+    if not _CLAUSE_START.match(second) or len(first.split()) < 4 or len(second.split()) < 4:
+        return None
+    if not second.endswith((".", "!")):
+        second += "."
+    return f"{first}.", second[0].upper() + second[1:]
+
+
 # "Entomologist Lena Voss said the species had probably survived in the woods because they
 # have never been ploughed." printed without her: the hedge survives, but the guess becomes the
 # briefing's own.
@@ -885,6 +923,8 @@ def quotable(sentence: Sentence) -> str | None:
     can): a piece of a quotation, a fragment, furniture in the outlet's voice, a quotation
     with no speaker, or a run-on paragraph."""
     text = sentence.text.strip()
+    if sentence.is_title:
+        return "the page's headline, not a sentence"
     if unbalanced_quotes(text):
         return "a piece of a quotation"
     if not text[:1].isupper() and text[:1] not in "“\"‘'":

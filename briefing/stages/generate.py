@@ -123,9 +123,13 @@ def generate(
     def left() -> float | None:
         return None if deadline is None else deadline - time.monotonic()
 
-    answers: list[tuple[str, str]] = []
+    answers: list[tuple[int, str, str]] = []  # (evidence position, raw answer, sentence)
     stopped = False
-    for source in evidence.sentences:
+    for position, source in enumerate(evidence.sentences):
+        if source.is_title:
+            # a page's title (select gives it after a lede that lacks its actor) is no
+            # sentence to shorten into the summary
+            continue
         if _spent(left):
             stopped = True
             break
@@ -133,7 +137,7 @@ def generate(
         if isinstance(raw, StoppedForTime):
             stopped = True
             break
-        answers.append((raw, sentence))
+        answers.append((position, raw, sentence))
     lead = Evidence(evidence.story_id, evidence.sentences[:headline_sentences])
     headline_raw = ""
     if not stopped and not _spent(left):
@@ -150,11 +154,11 @@ def generate(
     # They left."'): its sentences become the draft's, each resting on the same evidence.
     sentences = tuple(
         DraftSentence(part, (position,))
-        for position, (_, sentence) in enumerate(answers)
+        for position, _, sentence in answers
         if sentence
         for part in split_sentences(_as_sentence(sentence))
     )
-    raw = "\n".join(raw for raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
+    raw = "\n".join(raw for _, raw, _ in answers) + f"\n\n[headline]\n{headline_raw}"
     return Draft(story.id, parse_headline(headline_raw), sentences, raw, stopped)
 
 
@@ -240,7 +244,8 @@ def numbered_evidence(story: Story, evidence: Evidence) -> str:
     position = {a.id: i for i, a in enumerate(story.articles, start=1)}
     by_id = {a.id: a for a in story.articles}
     return "\n".join(
-        f"[{n}] ({source_label(by_id[s.article_id], position[s.article_id])}) {s.text}"
+        f"[{n}] ({source_label(by_id[s.article_id], position[s.article_id])}"
+        f"{', headline' if s.is_title else ''}) {s.text}"
         for n, s in enumerate(evidence.sentences, start=1)
     )
 

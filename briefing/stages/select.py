@@ -186,6 +186,19 @@ def lede_of(
     return lede
 
 
+def title_of_lede(story: Story, lede: list[Sentence], settings: SelectSettings) -> Sentence | None:
+    """The title of the lede's article where the lede was chosen for saying it (`title_stating`):
+    the page names who acted in its title ("North Korea fires 2 projectiles after offering
+    talks with U.S.") and its body only that "two projectiles were fired". The writer reads it
+    after the lede, so its headline and first sentence can say who did it; a title is never
+    quoted as a sentence nor taken for the lede."""
+    if not lede:
+        return None
+    article = next(a for a in story.articles if a.id == lede[0].article_id)
+    stating = title_stating(article, settings)
+    return article.title_sentence if stating is lede[0] else None
+
+
 def select(
     story: Story,
     vectors: ArticleVectors,
@@ -200,6 +213,7 @@ def select(
     by_sentence = sentence_concepts(story)
     weights = concept_weights(story, by_sentence)
     lede = lede_of(story, vectors, settings, max_words, by_sentence, weights)
+    title = title_of_lede(story, lede, settings)
     in_lede = {(s.article_id, s.index) for s in lede}
     candidates = [
         s
@@ -213,7 +227,7 @@ def select(
     covered: set[Concept] = set().union(*(by_sentence[key] for key in in_lede)) if lede else set()
     chosen: list[int] = []
     chosen_vectors: list[np.ndarray] = [vectors.of(s) for s in lede]
-    budget = max_words - sum(len(s.text.split()) for s in lede)
+    budget = max_words - sum(len(s.text.split()) for s in (*lede, *([title] if title else [])))
     open_ = {i for i in range(len(candidates)) if lengths[i] <= budget}
     while open_ and len(chosen) + len(lede) < max_sentences and budget > 0:
         gains = {
@@ -235,4 +249,5 @@ def select(
         open_ = {i for i in open_ if lengths[i] <= budget}
     order = {a.id: i for i, a in enumerate(story.articles)}
     rest = sorted((candidates[i] for i in chosen), key=lambda s: (order[s.article_id], s.index))
-    return Evidence(story.id, (*lede, *rest), lede=len(lede))
+    titles = (title,) if title is not None else ()
+    return Evidence(story.id, (*lede, *titles, *rest), lede=len(lede))

@@ -48,6 +48,7 @@ from briefing.stages.coherence import (
     outside_quotations,
     quotable,
     quotation_as_news,
+    relation_parts,
     renamed_subject,
     restore_articles,
     restore_quotation_marks,
@@ -307,7 +308,11 @@ def headline_from_evidence(
     # order of their articles: a quoted stub ("George Zimmerman, the neighborhood watch
     # volunteer facing…") is the last resort.
     others = sorted(
-        (s for s in evidence.sentences if s is not lede and not opens_with_pronoun(s.text)),
+        (
+            s
+            for s in evidence.sentences
+            if s is not lede and not s.is_title and not opens_with_pronoun(s.text)
+        ),
         key=lambda s: s.index,
     )
     for sentence in (lede, *others):
@@ -372,22 +377,27 @@ def shorten_headline(headline: str, max_words: int) -> str:
 
 
 def lede_sentence(evidence: Evidence, vectors: ArticleVectors, max_words: int) -> Sentence:
-    """The story's lede: the first sentence of the lede select chose (the opening of the most
-    central article) that can stand first and be quoted, as `sized_lede` finds it told with
-    its figures; failing that, of the evidence sentences that come earliest in their articles
-    and do not open with a pronoun, the one closest to the evidence centroid."""
+    """The story's lede (see `find_lede`)."""
+    return find_lede(evidence, vectors, max_words)[0]
+
+
+def find_lede(evidence: Evidence, vectors: ArticleVectors, max_words: int) -> tuple[Sentence, bool]:
+    """The story's lede, and whether it is the opening select chose: the first sentence of
+    the lede select chose (the opening of the most central article) that can stand first and
+    be quoted, as `sized_lede` finds it told with its figures (True); failing that, of the
+    evidence sentences that come earliest in their articles and do not open with a pronoun,
+    the one closest to the evidence centroid (False)."""
     for sentence in evidence.sentences[: evidence.lede]:
         if not opens_with_pronoun(sentence.text) and quotable(sentence) is None:
-            return sized_lede(sentence, evidence, max_words)
-    candidates = [s for s in evidence.sentences if not opens_with_pronoun(s.text)] or list(
-        evidence.sentences
-    )
+            return sized_lede(sentence, evidence, max_words), True
+    body = [s for s in evidence.sentences if not s.is_title]
+    candidates = [s for s in body if not opens_with_pronoun(s.text)] or body
     earliest = min(s.index for s in candidates)
     first = [s for s in candidates if s.index == earliest]
     if len(first) == 1:
-        return first[0]
+        return first[0], False
     centre = unit(np.mean([vectors.of(s) for s in evidence.sentences], axis=0))
-    return max(first, key=lambda s: float(vectors.of(s) @ centre))
+    return max(first, key=lambda s: float(vectors.of(s) @ centre)), False
 
 
 def sizes(text: str) -> set[str]:
@@ -629,6 +639,8 @@ def verify(
     by_position = {(s.article_id, s.index): s for s in story_sentences}
 
     def line_after(sentence: Sentence) -> Sentence | None:
+        if sentence.is_title:
+            return None  # the page's opening line says nothing about its headline's claim
         return by_position.get((sentence.article_id, sentence.index + 1))
 
     drafted_headline = draft.headline if draft else ""
@@ -758,6 +770,47 @@ def verify(
             return None
         return mended, tuple(cited)
 
+    def split_relation(
+        text: str, support: Support
+    ) -> list[tuple[str, tuple[Sentence, ...], np.ndarray]] | None:
+        """The two statements of a sentence that joins its lines with a relation none of them
+        states ("Customers are advised to stop charging ... as the recall covers ..."), each
+        cited to the lines that give its words and checked as a sentence of its own; those
+        that pass, or None when it joins nothing that way or neither passes."""
+        cited_texts = [s.text for s in support.cited]
+        parts = relation_parts(text)
+        if parts is None or unstated_relation(text, cited_texts) is None:
+            return None
+        part_vectors = embedder.embed(list(parts))
+        passed = []
+        for part, vector in zip(parts, part_vectors, strict=True):
+            # the fewest of the sentence's lines that give the part's words, most first
+            left = content_words(part) | numbers(part, words=False)
+            chosen: list[Sentence] = []
+            while left:
+                gain, line = max(
+                    (
+                        (len(left & (content_words(s.text) | numbers(s.text, words=False))), s)
+                        for s in support.cited
+                        if s not in chosen
+                    ),
+                    key=lambda pair: pair[0],
+                    default=(0, None),
+                )
+                if line is None or gain == 0:
+                    break
+                chosen.append(line)
+                left -= content_words(line.text) | numbers(line.text, words=False)
+            if not chosen:
+                continue
+            cited = tuple(sorted(chosen, key=_reading_order))
+            similarity = max(float(vector @ vectors.of(s)) for s in cited)
+            check = measure_support(part, similarity, [s.text for s in cited])
+            if check.failure(settings) or out_of_context(part, cited):
+                continue
+            passed.append((part, cited, vector))
+        return passed or None
+
     def quote_failure(source: Sentence) -> str | None:
         return quotable(source) or out_of_context(source.text, [source], quoted=True)
 
@@ -767,16 +820,12 @@ def verify(
         kept_cited.append(tuple(cited))
 
     kept_cited: list[tuple[Sentence, ...]] = []
-    lede = (
-        lede_sentence(evidence, vectors, settings.max_headline_words)
-        if evidence.sentences
-        else None
-    )
     # the lede select chose, or another outlet's telling of it with its figures (not the
     # centroid's pick where no lede sentence could stand first)
-    opening = evidence.sentences[: evidence.lede]
-    lede_is_opening = lede is not None and any(
-        lede is s or lede is sized_lede(s, evidence, settings.max_headline_words) for s in opening
+    lede, lede_is_opening = (
+        find_lede(evidence, vectors, settings.max_headline_words)
+        if evidence.sentences
+        else (None, False)
     )
     for index, (text, vector) in enumerate(zip(drafted, sentence_vectors, strict=True)):
         if len(kept) >= settings.max_sentences:
@@ -807,6 +856,20 @@ def verify(
         # what only lacks an article or a first name is mended, not rewritten or quoted
         mendable = failure and not support.failure(settings) and not failures[index]
         mended = mend(text, support) if mendable else None
+        split = split_relation(text, support) if mendable and mended is None else None
+        if split is not None and failure:
+            # each part goes in as a sentence of the writer's; the second must not repeat
+            # what is said by then, the first part included
+            parts = []
+            for part, cited, part_vector in split:
+                if len(kept) >= settings.max_sentences or repeats(part_vector, part):
+                    continue
+                citations = tuple(Citation.of(s) for s in cited)
+                sentence = CitedSentence(part, citations, "generated", support.score, index)
+                keep(sentence, part_vector, cited)
+                parts.append(part)
+            rejected.append(Rejection(text, failure, " ".join(parts) or None, index))
+            continue
         if failure is None or mended is not None:
             text, cited = mended or (text, support.cited)
             citations = tuple(Citation.of(s) for s in cited)
