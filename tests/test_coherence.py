@@ -1114,3 +1114,25 @@ def test_who_reported_an_event_is_not_printed_as_who_did_it(sentence, made_agent
         "Mayor Tomas Reyne said the tram line would open in 2031.",
     ]
     assert (speaker_made_agent(sentence, lines) is not None) == made_agent
+
+
+@pytest.mark.parametrize(
+    ("sentence", "denied"),
+    [
+        ("The launch was reportedly a violation of a harbour ban on night sailings.", True),
+        ("The launch appeared to violate the harbour ban on night sailings.", True),
+        # the negation kept, or another part of the line
+        ("The launch did not appear to violate the harbour ban on night sailings.", False),
+        ("Officials confirmed the test of a short-range rocket.", False),
+        ("Velora has never been fined.", False),
+    ],
+)
+def test_a_sentence_never_states_what_its_line_denies(sentence, denied):
+    from briefing.stages.coherence import dropped_negation
+
+    lines = [
+        "Officials confirmed the test of a short-range rocket, adding that the launch didn’t "
+        "appear to violate a harbour ban on night sailings.",
+        "Velora has never been fined.",
+    ]
+    assert (dropped_negation(sentence, lines) is not None) == denied

@@ -689,6 +689,32 @@ def relation_parts(text: str) -> tuple[str, str] | None:
     return f"{first}.", second[0].upper() + second[1:]
 
 
+# "didn’t appear to violate a United Nations ban" printed as "was reportedly a violation of a
+# United Nations ban": the entailment judge passed it, the words are all there but "not"
+_NEGATION = re.compile(r"\b(?:not|never|no longer|neither|nor|cannot)\b|n[’']t\b", re.I)
+_NEGATED_WORDS = 5  # content words after a negation that say what it denies
+
+
+def dropped_negation(text: str, cited: Sequence[str]) -> str | None:
+    """The sentence states what a cited line denies: it has most of the first content words
+    after one of the line's negations (up to the clause's end) and no negation of its own."""
+    own = outside_quotations(text)
+    if _NEGATION.search(own):
+        return None
+    mine = content_words(own)
+    for line in cited:
+        for negation in _NEGATION.finditer(line):
+            clause = re.split(r"[,;:.!?]\s|\s[—–-]\s|\bbut\b", line[negation.end() :])[0]
+            denied = [
+                stem(w)
+                for w in re.findall(r"[\w’'-]+", clause)
+                if w.lower() not in STOP_WORDS and not w[0].isdigit() and len(w) > 1
+            ][:_NEGATED_WORDS]
+            if len(denied) >= 2 and sum(w in mine for w in denied) >= 0.6 * len(denied):
+                return f"states what its cited line denies (“{negation.group(0)} {clause.strip()[:60]}”)"
+    return None
+
+
 # "Entomologist Lena Voss said the species had probably survived in the woods because they
 # have never been ploughed." printed without her: the hedge survives, but the guess becomes the
 # briefing's own.

@@ -42,6 +42,7 @@ from briefing.stages.coherence import (
     dangling_reference,
     dropped_article,
     dropped_believer,
+    dropped_negation,
     echo_of_unsaid,
     introduce_names,
     misattributed_speech,
@@ -734,6 +735,7 @@ def verify(
             or unmarked_quotation(text, cited_texts)
             or misattributed_speech(text, cited_texts)
             or unstated_relation(text, cited_texts)
+            or dropped_negation(text, cited_texts)
             or dropped_believer(text, cited_texts)
             or borrowed_predicate(text, cited_texts)
             or speaker_made_agent(text, cited_texts)
