@@ -515,6 +515,23 @@ def test_a_judgement_no_cited_line_makes_is_the_writers_own(sentence, cited, jud
             "Divers worked near her to dawn shift change.",
             False,
         ),
+        # an institution's name needs the "the" its line gives; a person's never has one,
+        # and "Keswin Harbour officials" is no name ending its phrase
+        (
+            "The rockets flew over the sea, according to Keswin Harbour Board.",
+            "The rockets flew over the sea, the Keswin Harbour Board said on Monday.",
+            True,
+        ),
+        (
+            "The test was confirmed by Ines Calder.",
+            "The test was confirmed on Monday, said Ines Calder.",
+            False,
+        ),
+        (
+            "The rockets flew over the sea, according to Keswin Harbour officials.",
+            "The rockets flew over the sea, the Keswin Harbour officials said.",
+            False,
+        ),
     ],
 )
 def test_a_sentence_that_drops_the_articles_of_its_source_is_telegraphic(
@@ -575,6 +592,11 @@ def test_verify_puts_back_the_article_a_telegraphic_sentence_dropped(tmp_path, f
             "Recall covers scooters sold in 2025.",
             "The recall covers scooters sold in 2025.",
             "The recall covers scooters sold in 2025.",
+        ),
+        (
+            "The rockets flew over the sea, according to Keswin Harbour Board.",
+            "The rockets flew over the sea, the Keswin Harbour Board said on Monday.",
+            "The rockets flew over the sea, according to the Keswin Harbour Board.",
         ),
     ],
 )

@@ -272,6 +272,52 @@ def _dropped_articles(text: str, cited: Sequence[str]) -> list[tuple[str, str, s
         if before and all(_DETERMINERS & set(words_) for words_ in before):
             determiner = next(w for w in reversed(before[0]) if w in _DETERMINERS)
             dropped.append((found[i], first, second, determiner))
+    return dropped + _dropped_name_articles(found, source)
+
+
+_VERB_AFTER_NAME = re.compile(
+    r"said|says|told|added|is|was|are|were|has|had|have|will|would|could|can|did|[a-z]+ed"
+)
+
+
+def _capitalised_runs(words_: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each maximal run of capitalised words."""
+    runs, start = [], None
+    for k, word in enumerate([*words_, _PHRASE_BREAK]):
+        capital = word != _PHRASE_BREAK and word[:1].isupper()
+        if capital and start is None:
+            start = k
+        elif not capital and start is not None:
+            runs.append((start, k))
+            start = None
+    return runs
+
+
+def _dropped_name_articles(
+    found: list[str], source: list[list[str]]
+) -> list[tuple[str, str, str, str]]:
+    """An institution's name of two words or more that ends its phrase after a preposition
+    without the "the" every cited line writing it gives ("according to South Korean Defence
+    Ministry" from "the South Korean Defence Ministry said"). A person's name never has
+    "the" before it in a line, and "South Korean officials" is no name ending its phrase."""
+    dropped = []
+    for start, end in _capitalised_runs(found):
+        if end - start < 2 or start == 0 or found[start - 1].lower() not in _BEFORE_NOUN_PHRASE:
+            continue
+        if end < len(found) and found[end] != _PHRASE_BREAK:
+            continue
+        run = found[start:end]
+        # in the line too the name ends its phrase or comes before its verb: "the" of "the
+        # Dunmore Road area" is the area's
+        before = [
+            line[j - 1].lower() if j > 0 else ""
+            for line in source
+            for j, k in _capitalised_runs(line)
+            if line[j:k] == run
+            and (k == len(line) or line[k] == _PHRASE_BREAK or _VERB_AFTER_NAME.fullmatch(line[k]))
+        ]
+        if before and all(b == "the" for b in before):
+            dropped.append((found[start - 1], run[0], run[1], "the"))
     return dropped
 
 
