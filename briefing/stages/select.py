@@ -164,15 +164,24 @@ def lede_of(
     budget: int,
     found: dict[tuple[str, int], set[Concept]],
     weights: dict[Concept, int],
-) -> list[Sentence]:
+) -> tuple[list[Sentence], tuple[Sentence, ...]]:
     """The opening sentences of the story's most central article (up to `lede_sentences` and
     half the word budget, at least one): what happened, as a news report first says it. After
-    the first, a sentence that no other outlet echoes is an aside and ends the lede."""
+    the first, a sentence that no other outlet echoes is an aside and ends the lede.
+
+    And the article's title where the lede starts at the sentence stating it
+    (`title_stating`): the page names who acted in its title ("North Korea fires 2
+    projectiles after offering talks with U.S.") and its body only that "two projectiles were
+    fired". The writer reads it after the lede, so its headline and first sentence can say who
+    did it; a title is never quoted as a sentence nor taken for the lede."""
     central = central_article(story, vectors, settings, found, weights)
     opening = opening_sentences(central, settings)
     stating = title_stating(central, settings)
+    titles: tuple[Sentence, ...] = ()
     if stating is not None:
         opening = [s for s in opening if s.index >= stating.index]
+        title = central.title_sentence
+        titles = (title,) if title is not None else ()
     lede: list[Sentence] = []
     for sentence in opening[: settings.lede_sentences]:
         if lede and sum(len(s.text.split()) for s in (*lede, sentence)) > budget // 2:
@@ -183,20 +192,7 @@ def lede_of(
         if lede and is_question(sentence.text):
             break  # a question states nothing that happened
         lede.append(sentence)
-    return lede
-
-
-def title_of_lede(story: Story, lede: list[Sentence], settings: SelectSettings) -> Sentence | None:
-    """The title of the lede's article where the lede was chosen for saying it (`title_stating`):
-    the page names who acted in its title ("North Korea fires 2 projectiles after offering
-    talks with U.S.") and its body only that "two projectiles were fired". The writer reads it
-    after the lede, so its headline and first sentence can say who did it; a title is never
-    quoted as a sentence nor taken for the lede."""
-    if not lede:
-        return None
-    article = next(a for a in story.articles if a.id == lede[0].article_id)
-    stating = title_stating(article, settings)
-    return article.title_sentence if stating is lede[0] else None
+    return lede, titles
 
 
 def select(
@@ -212,8 +208,7 @@ def select(
     max_sentences = max_sentences or settings.max_sentences
     by_sentence = sentence_concepts(story)
     weights = concept_weights(story, by_sentence)
-    lede = lede_of(story, vectors, settings, max_words, by_sentence, weights)
-    title = title_of_lede(story, lede, settings)
+    lede, titles = lede_of(story, vectors, settings, max_words, by_sentence, weights)
     in_lede = {(s.article_id, s.index) for s in lede}
     candidates = [
         s
@@ -227,7 +222,7 @@ def select(
     covered: set[Concept] = set().union(*(by_sentence[key] for key in in_lede)) if lede else set()
     chosen: list[int] = []
     chosen_vectors: list[np.ndarray] = [vectors.of(s) for s in lede]
-    budget = max_words - sum(len(s.text.split()) for s in (*lede, *([title] if title else [])))
+    budget = max_words - sum(len(s.text.split()) for s in (*lede, *titles))
     open_ = {i for i in range(len(candidates)) if lengths[i] <= budget}
     while open_ and len(chosen) + len(lede) < max_sentences and budget > 0:
         gains = {
@@ -249,5 +244,4 @@ def select(
         open_ = {i for i in open_ if lengths[i] <= budget}
     order = {a.id: i for i, a in enumerate(story.articles)}
     rest = sorted((candidates[i] for i in chosen), key=lambda s: (order[s.article_id], s.index))
-    titles = (title,) if title is not None else ()
     return Evidence(story.id, (*lede, *titles, *rest), lede=len(lede))

@@ -783,34 +783,15 @@ def verify(
         parts = relation_parts(text)
         if parts is None or unstated_relation(text, cited_texts) is None:
             return None
-        part_vectors = embedder.embed(list(parts))
+        # each part cited to the fewest of the sentence's lines that give its words
+        lines = list(support.cited)
+        line_vectors = np.stack([vectors.of(s) for s in lines])
         passed = []
-        for part, vector in zip(parts, part_vectors, strict=True):
-            # the fewest of the sentence's lines that give the part's words, most first
-            left = content_words(part) | numbers(part, words=False)
-            chosen: list[Sentence] = []
-            while left:
-                gain, line = max(
-                    (
-                        (len(left & (content_words(s.text) | numbers(s.text, words=False))), s)
-                        for s in support.cited
-                        if s not in chosen
-                    ),
-                    key=lambda pair: pair[0],
-                    default=(0, None),
-                )
-                if line is None or gain == 0:
-                    break
-                chosen.append(line)
-                left -= content_words(line.text) | numbers(line.text, words=False)
-            if not chosen:
+        for part, vector in zip(parts, embedder.embed(list(parts)), strict=True):
+            found = find_support(part, vector, lines, line_vectors, settings)
+            if found.failure(settings) or out_of_context(part, found.cited):
                 continue
-            cited = tuple(sorted(chosen, key=_reading_order))
-            similarity = max(float(vector @ vectors.of(s)) for s in cited)
-            check = measure_support(part, similarity, [s.text for s in cited])
-            if check.failure(settings) or out_of_context(part, cited):
-                continue
-            passed.append((part, cited, vector))
+            passed.append((part, found.cited, vector))
         return passed or None
 
     def quote_failure(source: Sentence) -> str | None:
