@@ -144,9 +144,14 @@ class FakeStoryWriter:
         return self._answer(messages)
 
     def generate_many(
-        self, requests, max_new_tokens: int | None = None, max_seconds: float | None = None
+        self,
+        requests,
+        max_new_tokens: int | None = None,
+        max_seconds: float | None = None,
+        may_end=None,
     ) -> list[str]:
         self.batches.append(len(requests))
+        self.may_end = may_end
         self.allowances.append(max_seconds)
         return [self._answer(messages) for messages, _ in requests]
 

@@ -305,8 +305,8 @@ def test_a_story_stopped_for_time_keeps_its_finished_sentences(tmp_path, monkeyp
     add_day(tmp_path, DAY, D1)
 
     class StopsOnTram(FakeStoryWriter):
-        def generate_many(self, requests, max_new_tokens=None, max_seconds=None):
-            answers = super().generate_many(requests, max_new_tokens, max_seconds)
+        def generate_many(self, requests, max_new_tokens=None, max_seconds=None, may_end=None):
+            answers = super().generate_many(requests, max_new_tokens, max_seconds, may_end)
             return [self._stop(a) for a in answers]
 
         def _stop(self, answer: str) -> str:
@@ -393,9 +393,9 @@ class SmallContextWriter(FakeStoryWriter):
     def prompt_tokens(self, messages) -> int:
         return sum(len(m["content"].split()) for m in messages)
 
-    def generate(self, messages, copy_from="", max_new_tokens=None, max_seconds=None):
-        self.prompts.append(messages[-1]["content"])
-        return super().generate(messages, copy_from, max_new_tokens, max_seconds)
+    def generate_many(self, requests, max_new_tokens=None, max_seconds=None, may_end=None):
+        self.prompts += [messages[-1]["content"] for messages, _ in requests]
+        return super().generate_many(requests, max_new_tokens, max_seconds, may_end)
 
 
 def test_a_prompt_over_the_context_drops_its_last_evidence_sentences_whole(caplog):

@@ -189,3 +189,43 @@ def test_module_import_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_an_answer_kept_from_ending_until_its_check_passes() -> None:
+    class Tokenizer:
+        def decode(self, ids, skip_special_tokens=True):
+            return " ".join(str(int(i)) for i in ids)
+
+    eos = 0
+    state = w._RowState(3)
+    asked: list[str] = []
+
+    def two_tokens(text: str) -> bool:
+        asked.append(text)
+        return len(text.split()) >= 2
+
+    hold = w._hold_end(state, Tokenizer(), 1, {eos}, [two_tokens, None, two_tokens])
+    ids = torch.tensor([[9, 5], [9, 5], [9, 5]])  # prompt width 1, one new token each
+    scores = torch.tensor([[5.0, 1.0, 0.0], [5.0, 1.0, 0.0], [0.0, 5.0, 1.0]])
+    out = hold(ids, scores.clone())
+    assert out[0, eos] == -float("inf") and out[0].argmax() == 1  # held: one token is too few
+    assert out[1, eos] == 5.0  # no check: the row ends where the model ends it
+    assert torch.equal(out[2], scores[2])  # EOS not its best token: the check is not asked
+    assert asked == ["5"] and state.held == [1, 0, 0]
+    longer = torch.tensor([[9, 5, 6]])
+    state = w._RowState(1)
+    hold = w._hold_end(state, Tokenizer(), 1, {eos}, [two_tokens])
+    assert hold(longer, torch.tensor([[5.0, 1.0]]))[0, eos] == 5.0  # two tokens: it may end
+
+
+def test_an_answer_is_held_at_most_hold_tokens() -> None:
+    class Tokenizer:
+        def decode(self, ids, skip_special_tokens=True):
+            return "x"
+
+    state = w._RowState(1)
+    hold = w._hold_end(state, Tokenizer(), 0, {0}, [lambda text: False])
+    scores = torch.tensor([[5.0, 1.0]])
+    assert hold(torch.zeros((1, 3), dtype=torch.long), scores.clone())[0, 0] == -float("inf")
+    late = torch.zeros((1, 3 + w.HOLD_TOKENS), dtype=torch.long)
+    assert hold(late, scores.clone())[0, 0] == 5.0

@@ -331,3 +331,25 @@ def test_a_title_naming_who_acted_is_shown_after_a_lede_that_does_not(tmp_path):
     assert all(
         s.text != "Velora fires 2 test rockets after offering talks" for s in summary.sentences
     )
+
+
+def test_an_answer_may_end_only_once_it_holds_two_summary_sentences():
+    from briefing.stages.generate import may_end_after
+
+    may_end = may_end_after(2, evidence_count=6)
+    assert not may_end("Headline: Council votes for tram\nSummary:\n")
+    assert not may_end("Headline: Council votes for tram\nSummary:\nThe council voted 9 to 4. [1]")
+    # a second sentence still being written is no sentence yet
+    assert not may_end("Headline: x\nSummary:\nThe council voted 9 to 4. [1]\nThe project is exp")
+    assert may_end("Headline: x\nSummary:\nThe council voted 9 to 4. [1]\nIt will cost more. [2]")
+    # evidence of one sentence: one summary sentence is all the writer can state
+    assert may_end_after(2, evidence_count=1)("Summary:\nThe council voted 9 to 4. [1]")
+
+
+def test_every_story_is_asked_for_with_its_end_check_even_alone(tmp_path):
+    writer = FakeStoryWriter("fake-writer", good_answer)
+    brief(tmp_path, writer, story_writer_config())
+    assert writer.batches == [1]  # one story: still a batch call, the one that takes may_end
+    [check] = writer.may_end
+    assert not check("Headline: x\nSummary:\nDunmore city council voted on Wednesday. [1]")
+    assert check(good_answer([]))

@@ -701,6 +701,7 @@ class Generation:
     prefill_seconds: float
     decode_seconds: float
     decode_steps: int
+    held: int = 0  # steps at which its may_end check kept the answer from ending
 
 
 def _prompt_texts(tokenizer: Any, prompts: Sequence[str | list[dict[str, str]]]) -> list[str]:
@@ -735,6 +736,7 @@ class _RowState:
     def __init__(self, rows: int):
         self.finish = [""] * rows  # "", "eos", "stop", "loop"
         self.stop_at = [0] * rows  # new tokens kept for each row
+        self.held = [0] * rows  # steps at which the row was kept from ending (may_end)
         self.steps = 0
         self.first_token_at: float | None = None
 
@@ -775,6 +777,39 @@ def _watch(state: _RowState, tokenizer: Any, width: int, eos_ids: set[int],
     return Watch()
 
 
+# How many tokens an answer may be held from ending (see `may_end`): a model with nothing more
+# to say then writes a fragment or a loop, which the verifier rejects anyway.
+HOLD_TOKENS = 64
+
+
+def _hold_end(state: _RowState, tokenizer: Any, width: int, eos_ids: set[int],
+              checks: Sequence[Callable[[str], bool] | None]) -> Any:  # fmt: skip
+    """A LogitsProcessor that forbids a row's end-of-answer tokens while its check says the
+    answer so far may not end (greedy decoding: only asked when EOS is the row's best token),
+    for at most HOLD_TOKENS tokens after the first refusal."""
+    from transformers import LogitsProcessor
+
+    ends = sorted(eos_ids)
+    held_from: list[int | None] = [None] * len(checks)
+
+    class HoldEnd(LogitsProcessor):
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            new_count = input_ids.shape[1] - width
+            for row, check in enumerate(checks):
+                if check is None or state.finish[row] or int(scores[row].argmax()) not in eos_ids:
+                    continue
+                first = held_from[row]
+                if first is not None and new_count - first >= HOLD_TOKENS:
+                    continue
+                if not check(tokenizer.decode(input_ids[row, width:], skip_special_tokens=True)):
+                    held_from[row] = new_count if first is None else first
+                    state.held[row] += 1
+                    scores[row, ends] = -float("inf")
+            return scores
+
+    return HoldEnd()
+
+
 def generate(
     model: Any,
     tokenizer: Any,
@@ -787,6 +822,7 @@ def generate(
     loop_window: int = 20,
     logits_processor: Any = None,
     max_seconds: float | None = None,
+    may_end: Sequence[Callable[[str], bool] | None] | None = None,
     **generate_kwargs: Any,
 ) -> list[Generation]:
     """Greedy answers, one per prompt (chat messages or ready-made text), in input order.
@@ -796,12 +832,15 @@ def generate(
     its last `loop_window` tokens already occurred in its answer, at `max_new_tokens`, or (every
     row still writing, finish "time") once `max_seconds` have passed since the call began: the
     time limit is checked after each decoding step, so a prefill is never cut short.
+    `may_end`, one per prompt (None: no check), is asked with the answer so far whenever the
+    model would end it; while it says False the model must go on (at most HOLD_TOKENS more),
+    so that a writer asked for two sentences cannot stop after one.
     Prefill time is measured up to the first new token; decode time covers the other steps
     (a finished row keeps riding along in its batch until all rows are done). Extra keyword
     arguments go to `model.generate` (e.g. cache_implementation="static").
     """
     import torch
-    from transformers import StoppingCriteriaList
+    from transformers import LogitsProcessorList, StoppingCriteriaList
 
     texts = _prompt_texts(tokenizer, prompts)
     encoded = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
@@ -824,6 +863,10 @@ def generate(
         n = len(batch)
         state = _RowState(n)
         watch = _watch(state, tokenizer, width, eos_ids, tuple(stop), loop_window, deadline)
+        processors = LogitsProcessorList(logits_processor or [])
+        checks = [may_end[i] for i in batch] if may_end is not None else []
+        if any(check is not None for check in checks):
+            processors.append(_hold_end(state, tokenizer, width, eos_ids, checks))
         start = time.perf_counter()
         with torch.inference_mode():
             output = model.generate(
@@ -832,7 +875,7 @@ def generate(
                 do_sample=False,
                 repetition_penalty=repetition_penalty,
                 stopping_criteria=StoppingCriteriaList([watch]),
-                logits_processor=logits_processor,
+                logits_processor=processors,
                 pad_token_id=pad_id,
                 eos_token_id=sorted(eos_ids) or None,
                 **generate_kwargs,
@@ -859,6 +902,7 @@ def generate(
                 prefill_seconds=prefill,
                 decode_seconds=decode,
                 decode_steps=max(0, state.steps - 1),
+                held=state.held[row],
             )
     return [r for r in results if r is not None]
 

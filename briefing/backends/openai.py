@@ -376,10 +376,12 @@ class OpenAIWriter:
         requests: list[tuple[list[dict[str, str]], str]],
         max_new_tokens: int | None = None,
         max_seconds: float | None = None,
+        may_end: Sequence[Callable[[str], bool] | None] | None = None,
     ) -> list[str | Exception]:
         """Answers to several prompts, `server.concurrency` requests at a time; a prompt whose
         request failed after its retries gets the exception in its place. `max_seconds` is
-        the time for them all: a request still waiting then answers StoppedForTime("")."""
+        the time for them all: a request still waiting then answers StoppedForTime("").
+        `may_end` is not applied: a server decodes on its own and ends where its model does."""
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
 
         def one(request: tuple[list[dict[str, str]], str]) -> str:

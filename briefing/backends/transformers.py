@@ -8,7 +8,7 @@ GGUF is dequantized by transformers, everything else must be safetensors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -293,9 +293,11 @@ class Int8Writer:
         requests: list[tuple[list[dict[str, str]], str]],
         max_new_tokens: int | None = None,
         max_seconds: float | None = None,
+        may_end: Sequence[Callable[[str], bool] | None] | None = None,
     ) -> list[str]:
         """Answers to several prompts, decoded together (one batch per `batch_size`); after
-        `max_seconds` for them all, each unfinished answer comes back as StoppedForTime."""
+        `max_seconds` for them all, each unfinished answer comes back as StoppedForTime.
+        `may_end`, one per request, keeps an answer from ending too soon (int8.generate)."""
         from briefing.backends import int8
 
         results = int8.generate(
@@ -306,17 +308,19 @@ class Int8Writer:
             batch_size=self.settings.batch_size,
             repetition_penalty=self.settings.repetition_penalty,
             max_seconds=max_seconds,
+            may_end=may_end,
         )
         self.stats += results
         for result in results:
             log.debug(
-                "writer: %d prompt tokens, %d new, batch of %d, prefill %.1f s, decode %.1f s (%s)",
+                "writer: %d prompt tokens, %d new, batch of %d, prefill %.1f s, decode %.1f s (%s%s)",
                 result.prompt_tokens,
                 result.new_tokens,
                 result.batch_size,
                 result.prefill_seconds,
                 result.decode_seconds,
                 result.finish,
+                f", kept from ending at {result.held} steps" if result.held else "",
             )
         return [
             StoppedForTime(result.text) if result.finish == "time" else result.text

@@ -178,6 +178,9 @@ def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence
 # --- story style: one call writes the headline and the summary from all the evidence --------
 
 STORY_TOKENS = 220
+# The prompt asks for two to four summary sentences. A writer that stops after its lede leaves
+# the story without where or what the other outlets add, so it is kept from ending sooner.
+MIN_SUMMARY_SENTENCES = 2
 _HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
 _SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
 _CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
@@ -311,6 +314,17 @@ def parse_story_answer(raw: str, evidence_count: int) -> tuple[str, tuple[DraftS
     return headline, tuple(sentences)
 
 
+def may_end_after(minimum: int, evidence_count: int) -> Callable[[str], bool]:
+    """A test of a writer's answer so far: True once it holds `minimum` summary sentences (at
+    most one per evidence sentence), as parse_story_answer reads them."""
+    needed = min(minimum, evidence_count)
+
+    def may_end(answer: str) -> bool:
+        return len(parse_story_answer(answer, evidence_count)[1]) >= needed
+
+    return may_end
+
+
 def unwrap_quotes(text: str) -> str:
     """A sentence without the quotation marks a writer put around all of it; a sentence that
     opens or closes a quotation of its own keeps its marks ('"I never saw so many dogs," said
@@ -398,11 +412,14 @@ def generate_stories(
             )
             for story, evidence in chunk
         ]
-        answers: list[str | Exception] | None = None
-        if len(chunk) > 1:
-            seconds = allowance(len(chunk), max_seconds_per_story, time_left)
-            answers = _batch_answers(generator, requests, seconds)
-        if answers is None:  # one story, no batching, or a failed batch: one at a time
+        checks = [
+            may_end_after(MIN_SUMMARY_SENTENCES, len(evidence.sentences)) for _, evidence in chunk
+        ]
+        seconds = allowance(len(chunk), max_seconds_per_story, time_left)
+        answers = _batch_answers(generator, requests, seconds, checks)
+        if isinstance(answers, Exception):  # a failed batch: its stories one at a time
+            answers = [answers] if len(chunk) == 1 else None
+        if answers is None:  # no batching, or a failed batch: one at a time
             answers = []
             for messages, copy_from in requests:
                 if _spent(time_left):
@@ -433,16 +450,21 @@ def _batch_answers(
     generator: Generator,
     requests: list[tuple[list[dict[str, str]], str]],
     max_seconds: float | None,
-) -> list[str | Exception] | None:
-    """The generator's answers to several prompts at once, or None when it cannot batch or the
-    batch failed."""
+    may_end: list[Callable[[str], bool]],
+) -> list[str | Exception] | Exception | None:
+    """The generator's answers to several prompts at once (a single prompt too: only a batch
+    call takes `may_end`), None when it cannot batch, or the exception of a failed batch."""
     generate_many = getattr(generator, "generate_many", None)
     if generate_many is None:
         return None
     try:
-        return list(generate_many(requests, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds))
-    except Exception:
-        return None
+        return list(
+            generate_many(
+                requests, max_new_tokens=STORY_TOKENS, max_seconds=max_seconds, may_end=may_end
+            )
+        )
+    except Exception as exc:
+        return exc
 
 
 def _answer(
