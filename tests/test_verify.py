@@ -635,6 +635,69 @@ def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embe
     assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
 
 
+LEDE = "The ferry Marlow Star struck a container barge in Port Keswin harbour at 7:40 am on Thursday, injuring 14 passengers."
+SECOND = "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour master Ines Calder said."
+
+
+def _two_sentence_lede(ferry):
+    story, evidence, vectors = ferry
+    return story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors
+
+
+def test_the_rest_of_the_lede_never_stated_follows_the_first_sentence_quoted(ferry, fake_embedder):
+    summary = run_verify(
+        _two_sentence_lede(ferry),
+        fake_embedder,
+        "",
+        f"{LEDE} The harbour was closed to all traffic for six hours.",
+    )
+    assert [s.text for s in summary.sentences] == [
+        LEDE,
+        SECOND,
+        "The harbour was closed to all traffic for six hours.",
+    ]
+    assert summary.sentences[1].kind == "quote"
+    assert summary.sentences[1].citations[0].start_line == 5  # courier/ferry.txt, its line
+
+
+def test_the_rest_of_the_lede_displaces_the_last_sentence_at_the_limit(ferry, fake_embedder):
+    story, evidence, vectors = _two_sentence_lede(ferry)
+    draft = draft_of("", f"{LEDE} The harbour was closed to all traffic for six hours.")
+    settings = VerifySettings(max_sentences=2)
+    summary = verify(draft, story, evidence, vectors, fake_embedder, settings)
+    assert [s.text for s in summary.sentences] == [LEDE, SECOND]
+
+
+def test_the_rest_of_the_lede_already_written_is_not_quoted_again(ferry, fake_embedder):
+    written = "The ferry was carrying 212 passengers when it hit the barge in thick fog."
+    summary = run_verify(_two_sentence_lede(ferry), fake_embedder, "", f"{LEDE} {written}")
+    assert [s.text for s in summary.sentences] == [LEDE, written]
+    assert all(s.kind == "generated" for s in summary.sentences)
+
+
+def test_a_quotation_in_the_lede_is_no_part_of_the_event_to_add(tmp_path, fake_embedder):
+    files = {
+        "a/fares.txt": (
+            "Fares rise\n\nThe fare from Keswin to Dunmore rose by a third on Monday.\n\n"
+            '"We had no choice," the operator\'s spokeswoman Mila Brandt said.\n\n'
+            "The harbour cafe reopened on Monday.\n"
+        )
+    }
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    story = Story("s1", tuple(articles))
+    evidence = Evidence("s1", tuple(articles[0].sentences), lede=2)
+    draft = draft_of(
+        "",
+        "The fare from Keswin to Dunmore rose by a third on Monday. "
+        "The harbour cafe reopened on Monday.",
+    )
+    summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
+    assert [s.text for s in summary.sentences] == [
+        "The fare from Keswin to Dunmore rose by a third on Monday.",
+        "The harbour cafe reopened on Monday.",
+    ]
+
+
 def test_a_failed_first_sentence_that_rests_on_the_lede_is_repaired_from_the_lede(
     ferry, fake_embedder
 ):

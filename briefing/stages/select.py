@@ -115,7 +115,7 @@ def central_article(
     return story.articles[int(np.argmax(score))]
 
 
-def _is_quotation(sentence: Sentence) -> bool:
+def is_quotation(sentence: Sentence) -> bool:
     """Someone's words rather than the event: a sentence that opens with a quotation or is
     mostly one ('A State Department spokeswoman said: "We don't have any meetings to announce
     at this time", Reuters reported.')."""
@@ -141,7 +141,7 @@ def title_stating(article: Article, settings: SelectSettings) -> Sentence | None
     them; the sentence must carry `title_share` of the title's weight. None when the article
     has no title, opens with the event, or no sentence says enough of the title."""
     opening = opening_sentences(article, settings)
-    if not article.title or not opening or not _is_quotation(opening[0]):
+    if not article.title or not opening or not is_quotation(opening[0]):
         return None
     found = [_title_terms(s.text) for s in opening]
     documents = Counter(t for terms in found for t in terms)
@@ -152,7 +152,7 @@ def title_stating(article: Article, settings: SelectSettings) -> Sentence | None
         return None
     scores = [sum(weight[t] for t in terms & title) for terms in found]
     best = max(range(len(opening)), key=lambda i: (scores[i], -i))
-    if _is_quotation(opening[best]) or scores[best] < settings.title_share * total:
+    if is_quotation(opening[best]) or scores[best] < settings.title_share * total:
         return None
     return opening[best]
 

@@ -67,6 +67,7 @@ from briefing.stages.coherence import (
     without_said_parts,
 )
 from briefing.stages.embed import ArticleVectors, unit
+from briefing.stages.select import is_quotation
 from briefing.text import (
     STOP_WORDS,
     bare_words,
@@ -993,10 +994,43 @@ def verify(
         # "She", "It", "His team" mean nothing as a story's first words: the lede goes first.
         kept = [s for s in kept if s.text != lede.text]
         kept = [_quote(lede), *kept][: settings.max_sentences]
+    if kept and lede is not None and lede_is_opening:
+        # The rest of the lede select chose tells the event as the first sentence leaves it
+        # ("... fired from Wonsan on the eastern coast", "Three riders suffered minor burns"):
+        # a summary that never states it says what happened without where or to whom, so it
+        # follows the first sentence, quoted, and the last sentence goes.
+        for more in reversed(_rest_of_lede(evidence, lede)):
+            if (
+                any(_cites(s, more) or same_facts(s.text, more.text) for s in kept)
+                or repeats(vectors.of(more), more.text)
+                or quote_failure(more) is not None
+            ):
+                continue
+            kept = [kept[0], _quote(more), *kept[1:]][: settings.max_sentences]
     kept = _named_in_order(kept, story_sentences, story_text)
     if headline_rejection:
         rejected.insert(0, headline_rejection)
     return Summary(story, headline, tuple(kept), tuple(rejected), draft)
+
+
+def _rest_of_lede(evidence: Evidence, lede: Sentence) -> list[Sentence]:
+    """The lede's sentences after `lede`, of its article, that state the event rather than
+    someone's words about it (a quotation is a reaction, never the lede's news)."""
+    return [
+        s
+        for s in evidence.sentences[: evidence.lede]
+        if s.article_id == lede.article_id
+        and s.index > lede.index
+        and not s.is_title
+        and not is_quotation(s)
+    ]
+
+
+def _cites(sentence: CitedSentence, source: Sentence) -> bool:
+    return any(
+        c.article_id == source.article_id and c.start_line <= source.start_line <= c.end_line
+        for c in sentence.citations
+    )
 
 
 def _lines_introducing(
