@@ -140,8 +140,8 @@ def render_markdown(
         out.append("")
     out += [
         f"*Written by briefing with the {md_escape(briefing.generator)} model; every sentence "
-        "cites the input file and lines it rests on. Sentences in quotation marks are quoted "
-        "verbatim from a source.*",
+        "cites the input file and lines it rests on. Sentences in quotation marks are a "
+        "source's own words (less a dateline, a lead-in or a stock ticker).*",
         "",
     ]
     out += notes.definitions()
