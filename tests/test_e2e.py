@@ -153,6 +153,8 @@ def test_seeds_same_launch_together_other_launches_apart(real_models):
     [launch] = [s for s in briefing.summaries if len(s.story.articles) == 2]
     opening = launch.sentences[0].text
     assert "North Korea" in opening and "missile" in opening and "fire" in opening, opening
+    # and where: the lede's second sentence, which the writer leaves out, is quoted after it
+    assert "Wonsan" in launch.sentences[1].text, [s.text for s in launch.sentences]
     # headlines are written or cut from the lede, never a source's title line
     assert all(s.headline.kind in ("generated", "extract") for s in briefing.summaries)
 
