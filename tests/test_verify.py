@@ -545,9 +545,9 @@ def test_when_the_lede_gives_no_headline_another_articles_opening_does(tmp_path,
     assert "…" not in summary.headline.text
 
 
-def _with_lede(ferry):
+def _with_lede(ferry, sentences: int = 1):
     story, evidence, vectors = ferry
-    return story, Evidence(evidence.story_id, evidence.sentences, lede=1), vectors
+    return story, Evidence(evidence.story_id, evidence.sentences, lede=sentences), vectors
 
 
 def test_a_summary_that_states_the_lede_late_opens_with_it(ferry, fake_embedder):
@@ -623,10 +623,8 @@ def test_a_quoted_lede_loses_its_hook_or_dateline(tmp_path, fake_embedder, lede,
 
 
 def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embedder):
-    story, evidence, vectors = ferry
-    two_sentence_lede = (story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors)
     summary = run_verify(
-        two_sentence_lede,
+        _with_lede(ferry, 2),
         fake_embedder,
         "",
         "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour "
@@ -635,18 +633,19 @@ def test_the_lede_first_means_its_first_sentence_not_its_second(ferry, fake_embe
     assert summary.sentences[0].text.startswith("The ferry Marlow Star struck a container barge")
 
 
-LEDE = "The ferry Marlow Star struck a container barge in Port Keswin harbour at 7:40 am on Thursday, injuring 14 passengers."
-SECOND = "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour master Ines Calder said."
-
-
-def _two_sentence_lede(ferry):
-    story, evidence, vectors = ferry
-    return story, Evidence(evidence.story_id, evidence.sentences, lede=2), vectors
+LEDE = (
+    "The ferry Marlow Star struck a container barge in Port Keswin harbour at 7:40 am on "
+    "Thursday, injuring 14 passengers."
+)
+SECOND = (
+    "The ferry was carrying 212 passengers when it hit the barge in thick fog, harbour master "
+    "Ines Calder said."
+)
 
 
 def test_the_rest_of_the_lede_never_stated_follows_the_first_sentence_quoted(ferry, fake_embedder):
     summary = run_verify(
-        _two_sentence_lede(ferry),
+        _with_lede(ferry, 2),
         fake_embedder,
         "",
         f"{LEDE} The harbour was closed to all traffic for six hours.",
@@ -661,7 +660,7 @@ def test_the_rest_of_the_lede_never_stated_follows_the_first_sentence_quoted(fer
 
 
 def test_the_rest_of_the_lede_displaces_the_last_sentence_at_the_limit(ferry, fake_embedder):
-    story, evidence, vectors = _two_sentence_lede(ferry)
+    story, evidence, vectors = _with_lede(ferry, 2)
     draft = draft_of("", f"{LEDE} The harbour was closed to all traffic for six hours.")
     settings = VerifySettings(max_sentences=2)
     summary = verify(draft, story, evidence, vectors, fake_embedder, settings)
@@ -670,7 +669,7 @@ def test_the_rest_of_the_lede_displaces_the_last_sentence_at_the_limit(ferry, fa
 
 def test_the_rest_of_the_lede_already_written_is_not_quoted_again(ferry, fake_embedder):
     written = "The ferry was carrying 212 passengers when it hit the barge in thick fog."
-    summary = run_verify(_two_sentence_lede(ferry), fake_embedder, "", f"{LEDE} {written}")
+    summary = run_verify(_with_lede(ferry, 2), fake_embedder, "", f"{LEDE} {written}")
     assert [s.text for s in summary.sentences] == [LEDE, written]
     assert all(s.kind == "generated" for s in summary.sentences)
 
