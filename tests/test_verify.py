@@ -545,6 +545,14 @@ def test_when_the_lede_gives_no_headline_another_articles_opening_does(tmp_path,
     assert "…" not in summary.headline.text
 
 
+def _story_of(tmp_path, files, fake_embedder, lede: int):
+    """The story of `files`, its evidence every sentence of its articles, the first `lede` of
+    them its lede."""
+    articles, vectors = prepare(tmp_path, files, fake_embedder)
+    sentences = tuple(s for a in articles for s in a.sentences)
+    return Story("s1", tuple(articles)), Evidence("s1", sentences, lede=lede), vectors
+
+
 def _with_lede(ferry, sentences: int = 1):
     story, evidence, vectors = ferry
     return story, Evidence(evidence.story_id, evidence.sentences, lede=sentences), vectors
@@ -612,9 +620,7 @@ def test_a_first_sentence_that_gives_only_an_aside_of_the_lede_does_not_state_it
 )
 def test_a_quoted_lede_loses_its_hook_or_dateline(tmp_path, fake_embedder, lede, quoted):
     files = {"a/fares.txt": f"Fares\n\n{lede}\n\nThe harbour cafe reopened on Monday.\n"}
-    articles, vectors = prepare(tmp_path, files, fake_embedder)
-    story = Story("s1", tuple(articles))
-    evidence = Evidence("s1", tuple(articles[0].sentences), lede=1)
+    story, evidence, vectors = _story_of(tmp_path, files, fake_embedder, lede=1)
     draft = draft_of("", "The harbour cafe reopened on Monday.")
     summary = verify(draft, story, evidence, vectors, fake_embedder, VerifySettings())
     assert summary.sentences[0].kind == "quote"
@@ -682,9 +688,7 @@ def test_a_quotation_in_the_lede_is_no_part_of_the_event_to_add(tmp_path, fake_e
             "The harbour cafe reopened on Monday.\n"
         )
     }
-    articles, vectors = prepare(tmp_path, files, fake_embedder)
-    story = Story("s1", tuple(articles))
-    evidence = Evidence("s1", tuple(articles[0].sentences), lede=2)
+    story, evidence, vectors = _story_of(tmp_path, files, fake_embedder, lede=2)
     draft = draft_of(
         "",
         "The fare from Keswin to Dunmore rose by a third on Monday. "
@@ -726,9 +730,7 @@ def test_a_repair_that_drops_the_speaker_of_a_quotation_is_not_printed(tmp_path,
             '"The dogs are doing pretty good. They are all learning to adjust," Shafer said.\n'
         )
     }
-    articles, vectors = prepare(tmp_path, files, fake_embedder)
-    story = Story("s1", tuple(articles))
-    evidence = Evidence("s1", tuple(s for a in articles for s in a.sentences), lede=1)
+    story, evidence, vectors = _story_of(tmp_path, files, fake_embedder, lede=1)
     draft = draft_of(
         "",
         "The Lehigh County Humane Society rescued 71 beagles from a home near Allentown. "
