@@ -187,6 +187,7 @@ def summarise_stories(
                 writer.batch_size,
                 writer.max_seconds_per_story,
                 time_left,
+                settings.verify.min_sentences,
             )
         else:
             for story, evidence in zip(stories, evidences, strict=True):

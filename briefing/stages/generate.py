@@ -178,9 +178,6 @@ def repairer(prompt: PromptTemplate, generator: Generator) -> Callable[[Sentence
 # --- story style: one call writes the headline and the summary from all the evidence --------
 
 STORY_TOKENS = 220
-# The prompt asks for two to four summary sentences. A writer that stops after its lede leaves
-# the story without where or what the other outlets add, so it is kept from ending sooner.
-MIN_SUMMARY_SENTENCES = 2
 _HEADLINE_LINE = re.compile(r"^\W*headline\W*[:\-]\s*(.*)$", re.I)
 _SUMMARY_LABEL = re.compile(r"^\W*summary\W*[:\-]?\s*", re.I)
 _CITED = re.compile(r"((?:\s*[\[(]\s*\d+(?:\s*[,;/&-]\s*\d+|\s*(?:and)\s*\d+)*\s*[\])])+)")
@@ -387,6 +384,7 @@ def generate_stories(
     batch_size: int = 4,
     max_seconds_per_story: float | None = None,
     time_left: TimeLeft = no_budget,
+    min_sentences: int = 2,
 ) -> list[Draft | Exception]:
     """One call per story, several stories per batch where the generator can batch (decoding on
     a CPU is bound by memory bandwidth, so a batch costs little more than one sequence). A
@@ -396,7 +394,12 @@ def generate_stories(
     run's `time_left`; then the model is stopped and each unfinished answer gives a draft of
     its finished sentences (`Draft.stopped`). A story whose turn comes after the run's budget
     is spent gets OutOfTime: the model never sees it. Each prompt is fitted to the model's
-    context first (fit_to_context)."""
+    context first (fit_to_context).
+
+    The writer may not end an answer before it holds `min_sentences` summary sentences (the
+    floor verify tops a summary up to with quotes, `verify.min_sentences`): the prompt asks for
+    two to four, and a writer that stops after its lede leaves the story without where or what
+    the other outlets add."""
     drafts: list[Draft | Exception] = []
     for start in range(0, len(items), max(1, batch_size)):
         chunk = items[start : start + batch_size]
@@ -412,9 +415,7 @@ def generate_stories(
             )
             for story, evidence in chunk
         ]
-        checks = [
-            may_end_after(MIN_SUMMARY_SENTENCES, len(evidence.sentences)) for _, evidence in chunk
-        ]
+        checks = [may_end_after(min_sentences, len(evidence.sentences)) for _, evidence in chunk]
         seconds = allowance(len(chunk), max_seconds_per_story, time_left)
         answers = _batch_answers(generator, requests, seconds, checks)
         if isinstance(answers, Exception):  # a failed batch: its stories one at a time
